@@ -1,0 +1,6 @@
+export * from './errors.js'
+export * from './framing.js'
+export * from './methods.js'
+export * from './paths.js'
+export * from './schemas.js'
+export * from './version.js'
