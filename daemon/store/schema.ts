@@ -78,6 +78,8 @@ export const accountSchema = z.looseObject({
   source: z.string().optional(),
   /** Keep-alive bookkeeping. */
   nextRefreshAt: num.optional(),
+  /** Set durably before a refresh is sent; cleared when its outcome is saved. */
+  refreshPendingSince: num.optional(),
   refreshFailures: num.optional(),
   addedAt: num.optional(),
 })

@@ -1,0 +1,60 @@
+import { homedir } from 'node:os'
+import { CommanderError } from 'commander'
+import * as paths from '../../protocol/paths.js'
+import { errorCodeName } from '../../protocol/errors.js'
+import type { MethodName, ParamsOf, ResultOf } from '../../protocol/methods.js'
+import { callOnce } from '../rpc/client.js'
+import { CallTimeoutError, DaemonNotRunningError, ProtocolSkewError, RpcError } from '../rpc/errors.js'
+import { makeOut, printJson, type Out } from './output.js'
+
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, NO_DAEMON: 3 } as const
+
+export class UsageError extends Error {}
+
+export interface GlobalOptions {
+  socket?: string
+  json?: boolean
+}
+
+export interface Cli {
+  out: Out
+  socketPath: string
+  pathEnv: paths.PathEnv
+  call<M extends MethodName>(method: M, params: ParamsOf<M>, timeoutMs?: number): Promise<ResultOf<M>>
+}
+
+export function makeCli(opts: GlobalOptions): Cli {
+  const pathEnv = { env: process.env, home: homedir() }
+  const socketPath = opts.socket ?? paths.socketPath(pathEnv)
+  return {
+    out: makeOut(Boolean(opts.json)),
+    socketPath,
+    pathEnv,
+    call: (method, params, timeoutMs) => callOnce({ socketPath, timeoutMs }, method, params, { timeoutMs }),
+  }
+}
+
+/** Maps any failure to a message and an exit code: 1 failed, 2 usage, 3 no daemon. */
+export function reportError(out: Out, err: unknown): number {
+  const code =
+    err instanceof DaemonNotRunningError
+      ? EXIT.NO_DAEMON
+      : err instanceof UsageError || (err instanceof CommanderError && err.exitCode === 2)
+        ? EXIT.USAGE
+        : EXIT.FAILED
+  const message = err instanceof Error ? err.message : String(err)
+  if (out.json) {
+    const error: Record<string, unknown> = { message }
+    if (err instanceof RpcError) Object.assign(error, { code: err.code, name: errorCodeName(err.code), data: err.data })
+    else if (err instanceof DaemonNotRunningError) error.name = 'DAEMON_NOT_RUNNING'
+    else if (err instanceof ProtocolSkewError) error.name = 'PROTOCOL_SKEW'
+    else if (err instanceof CallTimeoutError) error.name = 'TIMEOUT'
+    printJson(out, { error })
+  } else {
+    out.error(`error: ${message}`)
+    if (err instanceof RpcError && err.data && typeof err.data === 'object' && 'fields' in err.data) {
+      for (const f of (err.data as { fields: { path: string; message: string }[] }).fields) out.error(`  ${f.path}: ${f.message}`)
+    }
+  }
+  return code
+}

@@ -1,0 +1,2 @@
+export { RpcClient, callOnce, type ConnectOptions, type CallOptions } from './client.js'
+export { DaemonNotRunningError, ProtocolSkewError, CallTimeoutError, RpcError } from './errors.js'

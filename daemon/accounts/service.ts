@@ -1,0 +1,105 @@
+import { ErrorCode, RpcError } from '../../protocol/errors.js'
+import type { AccountView } from '../../protocol/schemas.js'
+import type { Clock } from '../deps.js'
+import type { EventBus } from '../events.js'
+import type { AccountStore } from '../store/store.js'
+import type { Account, StoreData } from '../store/schema.js'
+import { readSettings } from '../rotation/settings-read.js'
+import { AliasConflictError, upsertTokens, type IncomingTokens, type UpsertResult } from './upsert.js'
+import { toView } from './view.js'
+
+export function notFound(alias: string): RpcError {
+  return new RpcError(ErrorCode.ACCOUNT_NOT_FOUND, `no account with alias ${alias}`, { alias })
+}
+
+export function requireAccount(data: StoreData, alias: string): Account {
+  const acc = Object.prototype.hasOwnProperty.call(data.accounts, alias) ? data.accounts[alias] : undefined
+  if (!acc) throw notFound(alias)
+  return acc
+}
+
+/** Account bookkeeping: everything the `accounts.*` methods do, minus tokens' lifecycle. */
+export class AccountService {
+  constructor(
+    private readonly store: AccountStore,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+  ) {}
+
+  view(alias: string): AccountView {
+    const data = this.store.data
+    const acc = requireAccount(data, alias)
+    return toView(alias, acc, this.clock.now(), readSettings(data).accountWeights[alias])
+  }
+
+  list(): AccountView[] {
+    return Object.keys(this.store.data.accounts).map((a) => this.view(a))
+  }
+
+  async add(tokens: IncomingTokens, opts: { alias?: string; source: string }): Promise<UpsertResult> {
+    let result: UpsertResult
+    try {
+      result = await this.store.update((d) => upsertTokens(d, tokens, { now: this.clock.now(), ...opts }))
+    } catch (err) {
+      if (err instanceof AliasConflictError) throw new RpcError(ErrorCode.CONFLICT, err.message, { alias: opts.alias })
+      throw err
+    }
+    if (result.action === 'added' || result.action === 'updated') {
+      this.bus.emit('account.updated', { alias: result.alias, change: result.action })
+    }
+    return result
+  }
+
+  async remove(alias: string): Promise<void> {
+    await this.store.update((d) => {
+      requireAccount(d, alias)
+      delete d.accounts[alias]
+      if (d.activeAlias === alias) d.activeAlias = Object.keys(d.accounts)[0] ?? null
+      if (d.forcedAlias === alias) {
+        d.forcedAlias = null
+        d.forcedUntil = null
+      }
+      const weights = d.settings?.accountWeights
+      if (weights && typeof weights === 'object') delete (weights as Record<string, unknown>)[alias]
+    })
+    this.bus.emit('account.updated', { alias, change: 'removed' })
+  }
+
+  async setEnabled(alias: string, enabled: boolean): Promise<AccountView> {
+    await this.store.update((d) => {
+      const acc = requireAccount(d, alias)
+      if (!enabled && acc.enabled !== false) {
+        const others = Object.entries(d.accounts).filter(([a, x]) => a !== alias && x.enabled !== false)
+        if (others.length === 0) {
+          throw new RpcError(ErrorCode.CONFLICT, `${alias} is the last enabled account; enable another one first`, { alias })
+        }
+      }
+      acc.enabled = enabled
+      if (enabled) {
+        delete acc.disabledAt
+        delete acc.disableReason
+      } else {
+        acc.disabledAt = this.clock.now()
+        acc.disabledBy = 'user'
+        if (d.forcedAlias === alias) {
+          d.forcedAlias = null
+          d.forcedUntil = null
+        }
+      }
+    })
+    this.bus.emit('account.updated', { alias, change: enabled ? 'enabled' : 'disabled' })
+    return this.view(alias)
+  }
+
+  async update(alias: string, patch: { tags?: string[]; notes?: string; weight?: number | null }): Promise<AccountView> {
+    await this.store.update((d) => {
+      const acc = requireAccount(d, alias)
+      if (patch.tags !== undefined) acc.tags = [...new Set(patch.tags)]
+      if (patch.notes !== undefined) acc.notes = patch.notes
+      if (patch.weight === null) delete acc.weight
+      else if (patch.weight !== undefined) acc.weight = patch.weight
+    })
+    this.bus.emit('account.updated', { alias, change: 'updated' })
+    return this.view(alias)
+  }
+}

@@ -1,0 +1,91 @@
+import { identityFromTokens, isNewerToken, sameIdentity, type TokenIdentity } from '../auth/jwt.js'
+import type { Account, StoreData } from '../store/schema.js'
+import { buildAlias } from './alias.js'
+
+export interface IncomingTokens {
+  accessToken: string
+  refreshToken: string
+  idToken?: string
+  expiresAt?: number
+  lastRefresh?: string
+}
+
+export type UpsertAction = 'added' | 'updated' | 'unchanged' | 'older'
+
+export interface UpsertResult {
+  alias: string
+  action: UpsertAction
+}
+
+export class AliasConflictError extends Error {}
+
+export function findByIdentity(data: StoreData, identity: TokenIdentity): string | undefined {
+  for (const [alias, acc] of Object.entries(data.accounts)) {
+    const known = { accountId: acc.accountId, userId: acc.userId, accountUserId: acc.accountUserId, email: acc.email }
+    if (sameIdentity(known, identity)) return alias
+  }
+  return undefined
+}
+
+/**
+ * The one place tokens from outside (CLI, sign-in, Codex auth.json) enter the
+ * store. Identity decides which account they belong to (invariant 6); an older
+ * pair never replaces a newer one (invariant 4).
+ */
+export function upsertTokens(
+  draft: StoreData,
+  incoming: IncomingTokens,
+  opts: { now: number; source: string; alias?: string },
+): UpsertResult {
+  const identity = identityFromTokens(incoming)
+  const found = findByIdentity(draft, identity)
+  if (found) {
+    const acc = draft.accounts[found]
+    if (acc.accessToken === incoming.accessToken && acc.refreshToken === incoming.refreshToken) {
+      return { alias: found, action: 'unchanged' }
+    }
+    if (isNewerToken(acc.accessToken, incoming.accessToken)) return { alias: found, action: 'older' }
+    applyTokens(acc, incoming, identity, opts.now)
+    return { alias: found, action: 'updated' }
+  }
+  if (opts.alias && draft.accounts[opts.alias]) {
+    throw new AliasConflictError(`alias ${opts.alias} already belongs to another account`)
+  }
+  const alias = opts.alias ?? buildAlias(identity.email, (a) => a in draft.accounts)
+  const acc: Account = {
+    alias,
+    accessToken: incoming.accessToken,
+    refreshToken: incoming.refreshToken,
+    expiresAt: 0,
+    usageCount: 0,
+    enabled: true,
+    source: opts.source,
+    addedAt: opts.now,
+  }
+  applyTokens(acc, incoming, identity, opts.now)
+  draft.accounts[alias] = acc
+  if (!draft.activeAlias) draft.activeAlias = alias
+  return { alias, action: 'added' }
+}
+
+function applyTokens(acc: Account, t: IncomingTokens, id: TokenIdentity, now: number): void {
+  acc.accessToken = t.accessToken
+  acc.refreshToken = t.refreshToken
+  if (t.idToken) acc.idToken = t.idToken
+  // Never undefined: explicit value, else the JWT's exp, else what we had (seed fix A4).
+  acc.expiresAt = t.expiresAt ?? id.exp ?? acc.expiresAt
+  acc.lastRefresh = t.lastRefresh ?? new Date(now).toISOString()
+  if (id.accountId) acc.accountId = id.accountId
+  if (id.userId) acc.userId = id.userId
+  if (id.accountUserId) acc.accountUserId = id.accountUserId
+  if (id.email) acc.email = id.email
+  if (id.planType) acc.planType = id.planType
+  // A new grant supersedes whatever made the old one fail.
+  delete acc.authInvalid
+  delete acc.authInvalidatedAt
+  delete acc.authInvalidReason
+  delete acc.cooldownUntil
+  delete acc.cooldownReason
+  delete acc.refreshFailures
+  delete acc.nextRefreshAt
+}

@@ -1,0 +1,78 @@
+import { AccountService } from './accounts/service.js'
+import type { DaemonConfig } from './config.js'
+import { systemClock, type Clock, type FetchFn } from './deps.js'
+import { EventBus } from './events.js'
+import { accountHandlers } from './handlers/accounts.js'
+import type { Components } from './handlers/context.js'
+import { daemonHandlers } from './handlers/daemon.js'
+import { eventHandlers } from './handlers/events.js'
+import type { DaemonLogger } from './log/logger.js'
+import { createDispatcher, type Handlers } from './server/dispatch.js'
+import { SocketServer } from './server/socket-server.js'
+import { AccountStore } from './store/store.js'
+import { PACKAGE_VERSION } from '../protocol/version.js'
+
+export interface AppDeps {
+  config: DaemonConfig
+  logger: DaemonLogger
+  clock?: Clock
+  fetch?: FetchFn
+  /** Called when a client asked the daemon to stop. */
+  onShutdownRequest?: () => void
+}
+
+export interface App {
+  components: Components
+  server: SocketServer
+  /** Graceful stop: stop accepting, drain, flush the store, release the lock. */
+  stop(): Promise<void>
+}
+
+/**
+ * The composition root's workhorse: builds every component with its
+ * dependencies passed in. main.ts adds process concerns (signals, exit codes);
+ * tests call this directly to get an in-process daemon.
+ */
+export async function startApp(deps: AppDeps): Promise<App> {
+  const clock = deps.clock ?? systemClock
+  const { config, logger } = deps
+  const store = await AccountStore.open({ file: config.storeFile, passphrase: config.passphrase, logger, clock })
+  const bus = new EventBus(clock)
+  const components: Components = {
+    config,
+    clock,
+    logger,
+    bus,
+    store,
+    accounts: new AccountService(store, bus, clock),
+    version: PACKAGE_VERSION,
+    startedAt: clock.now(),
+    requestShutdown: () => setImmediate(() => deps.onShutdownRequest?.()),
+  }
+  const handlers: Handlers = {
+    ...daemonHandlers(components),
+    ...accountHandlers(components),
+    ...eventHandlers(components),
+  }
+  const server = new SocketServer({ path: config.socketPath, dispatcher: createDispatcher(handlers, logger), logger })
+  try {
+    await server.listen()
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  logger.info('daemon ready', { socket: config.socketPath, store: store.path, accounts: Object.keys(store.data.accounts).length })
+
+  let stopping: Promise<void> | undefined
+  return {
+    components,
+    server,
+    stop() {
+      stopping ??= (async () => {
+        await server.close()
+        await store.close()
+      })()
+      return stopping
+    },
+  }
+}

@@ -1,0 +1,33 @@
+import type { DaemonEvent, EventTopic } from '../protocol/schemas.js'
+import type { Clock } from './deps.js'
+
+type Listener = (event: DaemonEvent) => void
+
+/** In-process fan-out of daemon events; the socket server forwards them to subscribers. */
+export class EventBus {
+  private readonly listeners = new Set<{ topics: Set<EventTopic> | null; fn: Listener }>()
+
+  constructor(private readonly clock: Clock) {}
+
+  emit(type: EventTopic, fields: Omit<DaemonEvent, 'type' | 'at'> = {}): void {
+    const event: DaemonEvent = { ...fields, type, at: this.clock.now() }
+    for (const l of this.listeners) {
+      if (l.topics && !l.topics.has(type)) continue
+      try {
+        l.fn(event)
+      } catch {
+        // One broken subscriber must not stop the others.
+      }
+    }
+  }
+
+  subscribe(topics: readonly EventTopic[] | undefined, fn: Listener): () => void {
+    const entry = { topics: topics && topics.length ? new Set(topics) : null, fn }
+    this.listeners.add(entry)
+    return () => this.listeners.delete(entry)
+  }
+
+  get size(): number {
+    return this.listeners.size
+  }
+}

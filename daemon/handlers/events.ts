@@ -1,0 +1,13 @@
+import { EVENT_NOTIFICATION } from '../../protocol/methods.js'
+import type { Handlers } from '../server/dispatch.js'
+import type { Components } from './context.js'
+
+export function eventHandlers(c: Components): Handlers {
+  return {
+    'events.subscribe': ({ topics }, ctx) => {
+      const off = c.bus.subscribe(topics, (event) => ctx.notify(EVENT_NOTIFICATION, event))
+      ctx.onClose(off)
+      return { subscribed: topics && topics.length ? topics : ['*'] }
+    },
+  }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+import { startApp, type App } from './app.js'
+import { resolveConfig } from './config.js'
+import { createLogger } from './log/logger.js'
+import { SocketSetupError } from './server/socket-path.js'
+import { StoreEncryptedError, StoreLockedError } from './store/store.js'
+import { PACKAGE_VERSION } from '../protocol/version.js'
+
+const USAGE = `Usage: opencode-multi-authd [--passphrase-file FILE] [--version] [--help]
+
+Runs the opencode-multi-auth daemon in the foreground. It owns the account
+store and answers JSON-RPC on a Unix socket. Environment: see README.md.`
+
+/** Exit codes: 0 clean stop, 1 could not start (another daemon, locked or encrypted store, bad socket). */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'passphrase-file': { type: 'string' },
+      version: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  })
+  if (values.help) return void console.log(USAGE)
+  if (values.version) return void console.log(PACKAGE_VERSION)
+
+  const config = resolveConfig({ env: process.env, passphraseFile: values['passphrase-file'] })
+  const logger = createLogger({ level: config.logLevel, file: config.logFile })
+  let app: App | undefined
+  let exiting = false
+
+  const exit = async (code: number): Promise<void> => {
+    if (exiting) return
+    exiting = true
+    try {
+      await app?.stop()
+    } catch (err) {
+      logger.error('error while stopping', { error: err instanceof Error ? err.message : String(err) })
+      code = code || 1
+    }
+    logger.info('daemon stopped', { code })
+    await logger.close()
+    process.exit(code)
+  }
+
+  process.on('SIGTERM', () => void exit(0))
+  process.on('SIGINT', () => void exit(0))
+  process.on('SIGHUP', () => logger.reopen())
+  process.on('unhandledRejection', (err) => {
+    logger.error('unhandled rejection', { error: err instanceof Error ? err.stack : String(err) })
+  })
+
+  try {
+    app = await startApp({ config, logger, onShutdownRequest: () => void exit(0) })
+  } catch (err) {
+    const known = err instanceof StoreLockedError || err instanceof StoreEncryptedError || err instanceof SocketSetupError
+    logger.error(known ? (err as Error).message : 'daemon failed to start', {
+      error: known ? undefined : err instanceof Error ? err.stack : String(err),
+    })
+    await logger.close()
+    process.exit(1)
+  }
+}
+
+void main()

@@ -1,0 +1,61 @@
+import { JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0'
+import type { z } from 'zod'
+import { ErrorCode, RpcError } from '../../protocol/errors.js'
+import { methods, type MethodName, type ParsedParamsOf, type ResultOf } from '../../protocol/methods.js'
+import type { FieldError } from '../../protocol/schemas.js'
+import type { Logger } from '../deps.js'
+
+/** What a handler knows about the caller. */
+export interface CallContext {
+  /** Sends a notification to this caller's connection only. */
+  notify(method: string, params: unknown): void
+  /** Runs when the caller's connection closes. */
+  onClose(fn: () => void): void
+}
+
+export type Handler<M extends MethodName> = (
+  params: ParsedParamsOf<M>,
+  ctx: CallContext,
+) => ResultOf<M> | Promise<ResultOf<M>>
+
+export type Handlers = { [M in MethodName]?: Handler<M> }
+
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(params)', message: i.message }))
+}
+
+/**
+ * Builds the JSON-RPC engine from the method table: params are validated by
+ * the table's zod schema before a handler runs, and anything thrown that is
+ * not an RpcError leaves as a generic -32603 so no internal message (which
+ * could hold a secret) reaches a client.
+ */
+export function createDispatcher(handlers: Handlers, logger: Logger): JSONRPCServer<CallContext> {
+  const server = new JSONRPCServer<CallContext>({
+    errorListener: () => {
+      // Errors are logged once, in mapErrorToJSONRPCErrorResponse.
+    },
+  })
+  server.mapErrorToJSONRPCErrorResponse = (id, error: unknown) => {
+    if (error instanceof RpcError) return createJSONRPCErrorResponse(id, error.code, error.message, error.data)
+    logger.error('internal error in a method handler', { error: error instanceof Error ? error.stack : String(error) })
+    return createJSONRPCErrorResponse(id, ErrorCode.INTERNAL_ERROR, 'Internal error')
+  }
+  for (const name of Object.keys(handlers) as MethodName[]) {
+    const handler = handlers[name] as Handler<MethodName> | undefined
+    if (!handler) continue
+    const schema = methods[name].params as z.ZodType
+    server.addMethod(name, async (raw: unknown, ctx: CallContext) => {
+      const parsed = schema.safeParse(raw ?? {})
+      if (!parsed.success) {
+        throw new RpcError(ErrorCode.INVALID_PARAMS, 'Invalid params', { fields: fieldErrors(parsed.error) })
+      }
+      return handler(parsed.data as ParsedParamsOf<MethodName>, ctx)
+    })
+  }
+  return server
+}
+
+export function parseErrorResponse(): JSONRPCResponse {
+  return createJSONRPCErrorResponse(null, ErrorCode.PARSE_ERROR, 'Parse error')
+}

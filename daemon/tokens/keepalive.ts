@@ -1,0 +1,132 @@
+import { isRefreshError } from '../auth/oauth-errors.js'
+import type { Clock, Logger, Timer } from '../deps.js'
+import type { EventBus } from '../events.js'
+import { readSettings } from '../rotation/settings-read.js'
+import type { AccountStore } from '../store/store.js'
+import type { Account } from '../store/schema.js'
+import type { Refresher } from './refresher.js'
+
+export const BACKOFF_MIN_MS = 60_000
+export const BACKOFF_MAX_MS = 3_600_000
+/** setTimeout overflows past 2^31-1 ms; far timers are re-armed when they fire. */
+const MAX_TIMER_MS = 6 * 3_600_000
+
+export interface KeepAliveOptions {
+  /** Spread of the ahead-of-expiry refresh, as a fraction of refreshAheadMs (0..1). */
+  jitter?: number
+  random?: () => number
+}
+
+/**
+ * Keeps idle accounts alive (invariant 5): each enabled, valid account is due
+ * ahead of expiry (with jitter) and at least every idleRefreshMs. One timer for
+ * the nearest due time; no polling. Failures back off 1 min doubling to 1 h.
+ */
+export class KeepAlive {
+  private timer: Timer | undefined
+  private timerAt: number | undefined
+  private stopped = false
+  private running = false
+  private readonly jitterByAlias = new Map<string, number>()
+  private offBus: (() => void) | undefined
+
+  constructor(
+    private readonly store: AccountStore,
+    private readonly refresher: Refresher,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly opts: KeepAliveOptions = {},
+  ) {}
+
+  start(): void {
+    this.offBus = this.bus.subscribe(['account.updated', 'token.refreshed', 'store.reloaded'], () => this.reschedule())
+    this.reschedule()
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.offBus?.()
+    if (this.timer) this.clock.clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  /** When the timer fires next (epoch ms), for status and tests. */
+  get nextWakeAt(): number | undefined {
+    return this.timerAt
+  }
+
+  dueAt(alias: string, a: Account): number | undefined {
+    if (a.enabled === false || a.authInvalid) return undefined
+    // A refresh cut short by a crash: find out now whether the token was spent.
+    if (a.refreshPendingSince !== undefined && !this.refresher.isRefreshing(alias)) return this.clock.now()
+    if (a.nextRefreshAt !== undefined) return a.nextRefreshAt // back-off after a failure
+    const s = readSettings(this.store.data)
+    const jitter = this.jitterFor(alias) * s.refreshAheadMs
+    const beforeExpiry = a.expiresAt - s.refreshAheadMs - jitter
+    const last = a.lastRefresh ? Date.parse(a.lastRefresh) : NaN
+    const idle = Number.isFinite(last) ? last + s.idleRefreshMs : this.clock.now()
+    return Math.min(beforeExpiry, idle)
+  }
+
+  private jitterFor(alias: string): number {
+    let j = this.jitterByAlias.get(alias)
+    if (j === undefined) {
+      j = (this.opts.random ?? Math.random)() * (this.opts.jitter ?? 0.1)
+      this.jitterByAlias.set(alias, j)
+    }
+    return j
+  }
+
+  reschedule(): void {
+    if (this.stopped || this.running) return
+    if (this.timer) this.clock.clearTimeout(this.timer)
+    this.timer = undefined
+    this.timerAt = undefined
+    const dues = Object.entries(this.store.data.accounts)
+      .map(([alias, a]) => this.dueAt(alias, a))
+      .filter((t): t is number => t !== undefined)
+    if (dues.length === 0) return
+    const now = this.clock.now()
+    const at = Math.min(...dues)
+    const delay = Math.min(Math.max(0, at - now), MAX_TIMER_MS)
+    this.timerAt = now + delay
+    this.timer = this.clock.setTimeout(() => void this.tick(), delay)
+    this.timer.unref?.()
+  }
+
+  /** Refreshes every account that is due, one after another, then re-arms. */
+  async tick(): Promise<void> {
+    if (this.stopped || this.running) return
+    this.running = true
+    this.timer = undefined
+    try {
+      for (const [alias, a] of Object.entries(this.store.data.accounts)) {
+        const due = this.dueAt(alias, a)
+        if (due === undefined || due > this.clock.now() || this.stopped) continue
+        await this.refreshOne(alias, a)
+      }
+    } finally {
+      this.running = false
+      this.reschedule()
+    }
+  }
+
+  private async refreshOne(alias: string, a: Account): Promise<void> {
+    try {
+      await this.refresher.refresh(alias, 'keep-alive')
+      this.jitterByAlias.delete(alias)
+    } catch (err) {
+      if (!isRefreshError(err) || err.permanent) return // auth_invalid now: skipped from here on
+      const failures = (a.refreshFailures ?? 0) + 1
+      const backoff = Math.min(BACKOFF_MIN_MS * 2 ** (failures - 1), BACKOFF_MAX_MS)
+      await this.store.update((d) => {
+        const x = d.accounts[alias]
+        if (!x) return
+        x.refreshFailures = failures
+        x.nextRefreshAt = this.clock.now() + backoff
+      })
+      this.logger.warn('keep-alive refresh failed; backing off', { alias, failures, backoffMs: backoff })
+    }
+  }
+}
