@@ -6,6 +6,11 @@ import { accountHandlers } from './handlers/accounts.js'
 import type { Components } from './handlers/context.js'
 import { daemonHandlers } from './handlers/daemon.js'
 import { eventHandlers } from './handlers/events.js'
+import { tokenHandlers } from './handlers/tokens.js'
+import { createOAuthClient } from './auth/oauth-client.js'
+import { activeFirstSelector, TokenEngine } from './tokens/engine.js'
+import { KeepAlive } from './tokens/keepalive.js'
+import { Refresher } from './tokens/refresher.js'
 import type { DaemonLogger } from './log/logger.js'
 import { createDispatcher, type Handlers } from './server/dispatch.js'
 import { SocketServer } from './server/socket-server.js'
@@ -38,6 +43,10 @@ export async function startApp(deps: AppDeps): Promise<App> {
   const { config, logger } = deps
   const store = await AccountStore.open({ file: config.storeFile, passphrase: config.passphrase, logger, clock })
   const bus = new EventBus(clock)
+  const oauth = createOAuthClient({ issuer: config.issuer, fetch: deps.fetch ?? fetch, clock, logger })
+  const refresher = new Refresher(store, oauth, bus, clock, logger)
+  const tokens = new TokenEngine(store, refresher, activeFirstSelector, clock, logger)
+  const keepAlive = new KeepAlive(store, refresher, bus, clock, logger)
   const components: Components = {
     config,
     clock,
@@ -45,6 +54,10 @@ export async function startApp(deps: AppDeps): Promise<App> {
     bus,
     store,
     accounts: new AccountService(store, bus, clock),
+    refresher,
+    tokens,
+    keepAlive,
+    report: async () => ({ retry: false }),
     version: PACKAGE_VERSION,
     startedAt: clock.now(),
     requestShutdown: () => setImmediate(() => deps.onShutdownRequest?.()),
@@ -53,11 +66,16 @@ export async function startApp(deps: AppDeps): Promise<App> {
     ...daemonHandlers(components),
     ...accountHandlers(components),
     ...eventHandlers(components),
+    ...tokenHandlers(components),
   }
+  // Settle refreshes a crash cut short before anyone is served a possibly spent token.
+  await refresher.recoverInterrupted(10_000)
+  keepAlive.start()
   const server = new SocketServer({ path: config.socketPath, dispatcher: createDispatcher(handlers, logger), logger })
   try {
     await server.listen()
   } catch (err) {
+    keepAlive.stop()
     await store.close()
     throw err
   }
@@ -69,6 +87,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     server,
     stop() {
       stopping ??= (async () => {
+        keepAlive.stop()
         await server.close()
         await store.close()
       })()
