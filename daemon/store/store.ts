@@ -1,0 +1,239 @@
+import { dirname, resolve } from 'node:path'
+import type { Clock, Logger, Timer } from '../deps.js'
+import { describeInvalid, encodeAtRest } from './codec.js'
+import { KeyCache, newSalt, type Kdf } from './crypto.js'
+import { AtomicWriter, ensureStoreDir, exists, nodeFs, removeStaleTemps, type StoreFs } from './fs.js'
+import { loadStore, type Loaded } from './load.js'
+import { StoreLock } from './lock.js'
+import type { StoreData } from './schema.js'
+
+export { StoreEncryptedError, StoreLockedError, StoreVersionError } from './errors.js'
+
+export interface StoreOptions {
+  /** Absolute path of accounts.json. */
+  file: string
+  /** When set, everything at rest holding a token is encrypted. */
+  passphrase?: string
+  logger: Logger
+  clock: Clock
+  /** Default true: hold the store lock for the store's life. */
+  lock?: boolean
+  /** Seams for tests: failure injection and counting key derivations. */
+  fs?: StoreFs
+  kdf?: Kdf
+}
+
+/** Hot-path counters are written at most this often. */
+export const TOUCH_DELAY_MS = 1_000
+
+/**
+ * The account store: loaded once, held in memory, every change written
+ * durably (invariants 8-10) and serialized through one promise chain.
+ */
+export class AccountStore {
+  private current: StoreData
+  private atRest: Buffer | undefined
+  private onDisk: boolean
+  private tail: Promise<unknown> = Promise.resolve()
+  private closed = false
+  /** Touches applied since the snapshot a running write started from. */
+  private touchedDuringWrite: Array<(draft: StoreData) => void> | undefined
+  private touchSeq = 0
+  private persistedTouchSeq = 0
+  private touchTimer: Timer | undefined
+  private readonly writer: AtomicWriter
+  private readonly recovered: string | undefined
+
+  private constructor(
+    readonly path: string,
+    private readonly opts: StoreOptions & { fs: StoreFs },
+    private readonly keys: KeyCache | undefined,
+    private readonly salt: Buffer | undefined,
+    private readonly lock: StoreLock | undefined,
+    loaded: Loaded,
+    onDisk: boolean,
+  ) {
+    this.current = loaded.data
+    this.atRest = loaded.atRest
+    this.onDisk = onDisk
+    this.recovered = loaded.recoveredFrom
+    this.writer = new AtomicWriter(opts.fs)
+  }
+
+  static async open(options: StoreOptions): Promise<AccountStore> {
+    const opts = { ...options, fs: options.fs ?? nodeFs }
+    const file = resolve(opts.file)
+    await ensureStoreDir(opts.fs, dirname(file), opts.logger)
+    const lock = opts.lock === false ? undefined : await StoreLock.acquire(file, opts)
+    try {
+      // Without the lock another writer may own these temps.
+      if (lock) await removeStaleTemps(opts.fs, file, opts.logger)
+      const keys = opts.passphrase ? new KeyCache(opts.passphrase, opts.kdf) : undefined
+      const loaded = await loadStore({ file, fs: opts.fs, keys, logger: opts.logger, clock: opts.clock })
+      const salt = keys ? (loaded.salt ?? newSalt()) : undefined
+      const store = new AccountStore(file, opts, keys, salt, lock, loaded, await exists(opts.fs, file))
+      await store.afterLoad(loaded)
+      return store
+    } catch (err) {
+      await lock?.release()
+      throw err
+    }
+  }
+
+  /** The live state (touch() changes it in place): read it, never mutate it. */
+  get data(): Readonly<StoreData> {
+    return this.current
+  }
+
+  get encrypted(): boolean {
+    return this.keys !== undefined
+  }
+
+  get recoveredFrom(): string | undefined {
+    return this.recovered
+  }
+
+  /**
+   * Runs `mutate` (synchronous) on a deep copy once earlier writes are done,
+   * writes the copy durably, and only then makes it `data`. Rejects, with
+   * `data` unchanged, if the mutator throws or the write fails.
+   */
+  update<T>(mutate: (draft: StoreData) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(`the store ${this.path} is closed`))
+    return this.enqueue(async () => {
+      const draft = structuredClone(this.current)
+      const result = mutate(draft)
+      // Changes made after an await would miss the write: mutators must be synchronous.
+      if (result instanceof Promise) {
+        result.catch(() => {})
+        throw new Error('AccountStore.update(): the mutator must be synchronous')
+      }
+      await this.commit(draft)
+      return result
+    })
+  }
+
+  /** Hot-path counters: applied now, written by one coalesced write about TOUCH_DELAY_MS later. */
+  touch(mutate: (draft: StoreData) => void): void {
+    if (this.closed) {
+      // A late usage count during shutdown is not worth failing a request over.
+      this.opts.logger.warn(`ignored a usage update after the store ${this.path} was closed`)
+      return
+    }
+    mutate(this.current)
+    this.touchSeq++
+    // A write in flight started from an older snapshot: replay this on its result.
+    this.touchedDuringWrite?.push(mutate)
+    if (!this.touchTimer) {
+      this.touchTimer = this.opts.clock.setTimeout(() => {
+        this.touchTimer = undefined
+        this.writeTouches().catch(() => {})
+      }, TOUCH_DELAY_MS)
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.touchTimer) {
+      this.opts.clock.clearTimeout(this.touchTimer)
+      this.touchTimer = undefined
+      await this.writeTouches()
+    }
+    await this.tail
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    try {
+      await this.flush()
+    } finally {
+      await this.lock?.release()
+    }
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(job, job)
+    this.tail = run.catch(() => {})
+    return run
+  }
+
+  private writeTouches(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.persistedTouchSeq === this.touchSeq) return
+      try {
+        await this.commit(structuredClone(this.current))
+      } catch (err) {
+        this.opts.logger.error(`could not write usage counters to ${this.path}: ${(err as Error).message}`)
+        throw err
+      }
+    })
+  }
+
+  /** Writes `next`; only once it is durable does it become the in-memory state. */
+  private async commit(next: StoreData): Promise<void> {
+    const invalid = describeInvalid(next)
+    if (invalid) throw new Error(`refusing to write an invalid store (${invalid})`)
+    const seq = this.touchSeq
+    this.touchedDuringWrite = []
+    try {
+      await this.persist(next)
+      for (const replay of this.touchedDuringWrite) {
+        // The write is durable: a counter whose account this update removed must not undo that.
+        try {
+          replay(next)
+        } catch {}
+      }
+    } finally {
+      this.touchedDuringWrite = undefined
+    }
+    this.current = next
+    this.persistedTouchSeq = seq
+  }
+
+  private async persist(next: StoreData): Promise<void> {
+    const bytes = await encodeAtRest(next, this.keys, this.salt)
+    if (this.onDisk) {
+      // The file we are about to replace, in the form we write (never plaintext with a passphrase).
+      const previous = this.atRest ?? (await encodeAtRest(this.current, this.keys, this.salt))
+      await this.writer.write(`${this.path}.bak`, previous)
+    }
+    await this.writer.write(this.path, bytes)
+    this.atRest = bytes
+    this.onDisk = true
+    try {
+      await this.writer.write(`${this.path}.lkg`, bytes)
+    } catch (err) {
+      // The store itself is durable; a stale .lkg only weakens recovery.
+      this.opts.logger.warn(`could not write ${this.path}.lkg: ${(err as Error).message}`)
+    }
+  }
+
+  private async afterLoad(loaded: Loaded): Promise<void> {
+    if (loaded.migration) {
+      const backup = await this.freeName(`${this.path}.pre-migration-${loaded.migration.from}.bak`)
+      await this.writer.write(backup, loaded.migration.bytes)
+      this.opts.logger.info(`migrated ${this.path} from layout ${loaded.migration.from} to v2; original kept at ${backup}`)
+    }
+    if (loaded.rewrite === 'encrypt') this.opts.logger.info(`encrypting ${this.path} at rest`)
+    // Write the recovered/migrated state now, so the next start reads a good file.
+    if (loaded.rewrite) await this.update(() => {})
+  }
+
+  private async freeName(path: string): Promise<string> {
+    if (!(await exists(this.opts.fs, path))) return path
+    const stamp = new Date(this.opts.clock.now()).toISOString().replace(/[:.]/g, '-')
+    let candidate = path.replace(/\.bak$/, `.${stamp}.bak`)
+    for (let n = 1; await exists(this.opts.fs, candidate); n++) candidate = path.replace(/\.bak$/, `.${stamp}-${n}.bak`)
+    return candidate
+  }
+}
+
+/** For the CLI when no daemon runs: change the store only under the daemon's lock. */
+export async function withStoreLock<T>(opts: StoreOptions, fn: (store: AccountStore) => Promise<T>): Promise<T> {
+  const store = await AccountStore.open({ ...opts, lock: true })
+  try {
+    return await fn(store)
+  } finally {
+    await store.close()
+  }
+}
