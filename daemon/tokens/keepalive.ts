@@ -27,6 +27,7 @@ export class KeepAlive {
   private timerAt: number | undefined
   private stopped = false
   private running = false
+  private current: Promise<void> | undefined
   private readonly jitterByAlias = new Map<string, number>()
   private offBus: (() => void) | undefined
 
@@ -91,8 +92,13 @@ export class KeepAlive {
     const at = Math.min(...dues)
     const delay = Math.min(Math.max(0, at - now), MAX_TIMER_MS)
     this.timerAt = now + delay
-    this.timer = this.clock.setTimeout(() => void this.tick(), delay)
+    this.timer = this.clock.setTimeout(() => void (this.current = this.tick()), delay)
     this.timer.unref?.()
+  }
+
+  /** Resolves when the refresh pass under way (if any) has finished and re-armed the timer. */
+  async settled(): Promise<void> {
+    await this.current
   }
 
   /** Refreshes every account that is due, one after another, then re-arms. */

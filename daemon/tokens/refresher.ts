@@ -9,6 +9,15 @@ import type { Account } from '../store/schema.js'
 /** How long an account rests after a transient refresh failure has used its retries. */
 export const REFRESH_COOLDOWN_MS = 60_000
 
+// Words for people: an issuer 429 must not read like a usage limit on the account.
+const TRANSIENT_TEXT: Partial<Record<RefreshError['code'], string>> = {
+  rate_limited_by_issuer: 'sign-in server busy, HTTP 429',
+  server_error: 'sign-in server error',
+  timeout: 'no answer in time',
+  network: 'network error',
+  bad_response: 'unusable answer from the sign-in server',
+}
+
 export class AccountGoneError extends Error {}
 
 export type RefreshListener = (alias: string, account: Readonly<Account>) => void | Promise<void>
@@ -51,6 +60,11 @@ export class Refresher {
     await Promise.race([all, new Promise<void>((r) => (timer = this.clock.setTimeout(r, timeoutMs)))])
     if (timer) this.clock.clearTimeout(timer)
     return flagged
+  }
+
+  /** Waits for refreshes under way, so a stop never drops a pair the issuer already rotated. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight.values()])
   }
 
   isRefreshing(alias: string): boolean {
@@ -122,7 +136,7 @@ export class Refresher {
         a.authInvalidReason = `token refresh rejected (${err.code}); sign in again`
       } else {
         a.cooldownUntil = now + REFRESH_COOLDOWN_MS
-        a.cooldownReason = `token refresh failed (${err.code}) after ${err.attempts} attempt(s)`
+        a.cooldownReason = `token refresh failed (${TRANSIENT_TEXT[err.code] ?? err.code}) after ${err.attempts} attempt(s)`
       }
     })
     this.logger.warn('token refresh failed', { alias, code: err.code, permanent: err.permanent, attempts: err.attempts })

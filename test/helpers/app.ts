@@ -15,11 +15,11 @@ export interface TestApp {
 }
 
 /** An in-process daemon on a temp socket and store, with injectable clock and fetch. */
-export async function startTestApp(opts: { env?: Record<string, string>; clock?: Clock; fetch?: FetchFn; dirs?: TestDirs } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { env?: Record<string, string>; clock?: Clock; fetch?: FetchFn; dirs?: TestDirs; noKeepAlive?: boolean } = {}): Promise<TestApp> {
   const dirs = opts.dirs ?? makeDirs(opts.env)
   const config = resolveConfig({ env: dirs.env, home: dirs.home })
   const logger = createLogger({ level: 'debug', stderr: false, file: dirs.logFile })
-  const app = await startApp({ config, logger, clock: opts.clock, fetch: opts.fetch })
+  const app = await startApp({ config, logger, clock: opts.clock, fetch: opts.fetch, noKeepAlive: opts.noKeepAlive })
   const connect = (): Promise<RpcClient> => RpcClient.connect({ socketPath: dirs.socketPath, timeoutMs: 20_000 })
   const client = await connect()
   return {

@@ -10,6 +10,8 @@ interface Pending {
 export class FakeClock implements Clock {
   private pending: Pending[] = []
   private seq = 0
+  /** Awaited after each fired timer, for work that outlives a few ticks (real file I/O). */
+  settle: () => Promise<void> = async () => {}
 
   constructor(private current = Date.UTC(2026, 10, 28, 12, 0, 0)) {}
 
@@ -46,6 +48,7 @@ export class FakeClock implements Clock {
       this.pending = this.pending.filter((p) => p !== next)
       this.current = Math.max(this.current, next.at)
       next.fn()
+      await this.settle()
     }
     this.current = target
     await flush()

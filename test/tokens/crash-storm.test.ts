@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { RpcClient } from '../../client/rpc/client.js'
+import { startFakeIssuer, type FakeIssuer } from '../fakes/issuer.js'
+import { cleanup, makeDirs, startDaemon, type SpawnedDaemon, type TestDirs } from '../helpers/daemon.js'
+import { identity } from './support.js'
+
+const ACCOUNTS = 4
+const TRIALS = 20
+
+/** Spins refreshes on every account until the connection dies under it. */
+async function storm(client: RpcClient, aliases: string[], worker: number): Promise<void> {
+  for (let i = worker; ; i++) {
+    try {
+      if (i % 3 === 0) await client.call('token.get', {})
+      else await client.call('accounts.refresh', { alias: aliases[i % aliases.length] })
+    } catch {
+      return
+    }
+  }
+}
+
+describe('kill -9 during a refresh storm never leaves a silently spent token', () => {
+  let issuer: FakeIssuer
+  let dirs: TestDirs
+  let daemon: SpawnedDaemon | undefined
+
+  afterAll(async () => {
+    if (daemon) await daemon.stop()
+    await issuer?.close()
+    if (dirs) cleanup(dirs)
+  })
+
+  it(`${TRIALS} trials: each account holds the issuer's latest token, or is marked for re-login`, async () => {
+    issuer = await startFakeIssuer({ accessTokenTtlS: 30 }) // inside the 60 s window: every get refreshes
+    dirs = makeDirs({ OPENCODE_MULTI_AUTH_ISSUER: issuer.url, OPENCODE_MULTI_AUTH_LOG_LEVEL: 'warn' })
+    daemon = await startDaemon(dirs)
+    const emails = new Map<string, string>()
+    let client = await daemon.connect()
+    for (let n = 1; n <= ACCOUNTS; n++) {
+      const t = issuer.addAccount(identity(n))
+      const v = await client.call('accounts.add', { accessToken: t.accessToken, refreshToken: t.refreshToken, idToken: t.idToken })
+      emails.set(v.alias, identity(n).email)
+    }
+    const aliases = [...emails.keys()]
+    let lost = 0
+    let refreshesSeen = 0
+
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const workers = await Promise.all([0, 1, 2].map(() => daemon!.connect()))
+      const before = issuer.refreshCalls
+      const running = workers.map((w, i) => storm(w, aliases, i))
+      // Let the storm get going, then kill at a random point of it.
+      const target = before + 2 + Math.floor(Math.random() * 12)
+      while (issuer.refreshCalls < target) await new Promise((r) => setTimeout(r, 1 + Math.random() * 4))
+      daemon.proc.kill('SIGKILL')
+      await daemon.exited
+      await Promise.all(running)
+      for (const w of workers) w.close()
+      client.close()
+      refreshesSeen += issuer.refreshCalls - before
+      const atKill = JSON.parse(readFileSync(dirs.storeFile, 'utf8')) as { accounts: Record<string, { refreshToken: string; refreshPendingSince?: number }> }
+      for (const [a, x] of Object.entries(atKill.accounts)) console.log('ATKILL', trial, a, issuer.isSpent(x.refreshToken), x.refreshPendingSince)
+
+      daemon = await startDaemon(dirs)
+      client = await daemon.connect()
+      const stored = JSON.parse(readFileSync(dirs.storeFile, 'utf8')) as { accounts: Record<string, { refreshToken: string }> }
+      const { accounts } = await client.call('accounts.list', {})
+      for (const view of accounts) {
+        const rt = stored.accounts[view.alias].refreshToken
+        const family = issuer.familyOf(rt)!
+        const latest = !issuer.revoked(family) && issuer.latestRefreshToken(family) === rt
+        if (view.health === 'auth_invalid') lost++
+        else if (!latest) console.log('DEBUG', JSON.stringify(stored.accounts[view.alias]).slice(0, 300), issuer.calls.filter((c) => c.refresh_token && issuer.familyOf(c.refresh_token) === family).map((c) => [c.refresh_token === rt, c.status, c.reason]), issuer.isSpent(rt), issuer.revoked(family), daemon.stderr())
+        else expect(latest, `trial ${trial}: ${view.alias} is ${view.health} on a spent or revoked token`).toBe(true)
+      }
+      // Sign the lost ones in again, as the user would.
+      for (const view of accounts.filter((a) => a.health === 'auth_invalid')) {
+        const n = Number(emails.get(view.alias)!.match(/\d+/)![0])
+        const t = issuer.addAccount(identity(n))
+        await client.call('accounts.add', { accessToken: t.accessToken, refreshToken: t.refreshToken, idToken: t.idToken })
+      }
+    }
+    // The storm really was a storm, and crashes mid-refresh did happen.
+    expect(refreshesSeen).toBeGreaterThan(TRIALS * 2)
+    console.log(`crash storm: ${TRIALS} kills, ${refreshesSeen} refreshes, ${lost} account(s) needed re-login, reuse seen by issuer: ${issuer.reuseDetected}`)
+  }, 120_000)
+})
