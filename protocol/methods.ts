@@ -80,7 +80,12 @@ export interface RotationState {
   strategy: Strategy
   force: ForceState
   activeAlias: string | null
-  order: { alias: string; health: Health; reason?: string; until?: number }[]
+  /**
+   * The order token.get would try: servable accounts best first, then the
+   * others with why. tier: where the thresholds put the account (normal,
+   * under lowThreshold, under criticalThreshold).
+   */
+  order: { alias: string; health: Health; reason?: string; until?: number; tier?: 'normal' | 'low' | 'critical' }[]
 }
 
 export interface LimitsResult {

@@ -8,6 +8,10 @@ import type { AccountStore } from '../store/store.js'
 import type { TokenEngine } from '../tokens/engine.js'
 import type { KeepAlive } from '../tokens/keepalive.js'
 import type { Refresher } from '../tokens/refresher.js'
+import type { CodexSync } from '../codex/sync.js'
+import type { LoginManager } from '../auth/login-manager.js'
+import type { RotationService } from '../rotation/service.js'
+import type { SettingsService } from '../rotation/settings.js'
 
 /** What handlers may call: components built by the composition root. */
 export interface Components {
@@ -20,8 +24,15 @@ export interface Components {
   refresher: Refresher
   tokens: TokenEngine
   keepAlive: KeepAlive
+  /** Codex auth.json: adopt, write back, switch (codex.*). */
+  codex: CodexSync
+  /** Browser and device sign-in (login.*). */
+  logins: LoginManager
   /** Health intake for backend answers other than 401 (rotation replaces the default). */
   report(params: ParsedParamsOf<'token.report'>): Promise<ReportResult>
+  /** rotation.*: strategy, force mode, the candidate order. */
+  rotation: RotationService
+  settings: SettingsService
   version: string
   startedAt: number
   /** Asks the daemon to stop after the current answer has been sent. */

@@ -7,7 +7,7 @@ export function daemonHandlers(c: Components): Handlers {
   return {
     'daemon.status': () => {
       const data = c.store.data
-      const force = { active: false, alias: null, until: null, previousStrategy: null }
+      const force = c.rotation.force()
       const status = {
         version: c.version,
         protocolVersion: PROTOCOL_VERSION,

@@ -15,7 +15,7 @@ function pct(v: number | undefined): string {
 }
 
 export function accountsTable(out: Out, accounts: AccountView[], activeAlias: string | null): string {
-  const rows = [['', 'ALIAS', 'EMAIL', 'PLAN', 'HEALTH', 'UNTIL', '5H LEFT', 'WEEK LEFT', 'USED', 'REASON']]
+  const rows = [['', 'ALIAS', 'EMAIL', 'PLAN', 'HEALTH', 'UNTIL', '5H LEFT', 'WEEK LEFT', 'LIMITS', 'USED', 'REASON']]
   for (const a of accounts) {
     rows.push([
       a.alias === activeAlias ? '*' : '',
@@ -26,6 +26,7 @@ export function accountsTable(out: Out, accounts: AccountView[], activeAlias: st
       when(a.until),
       pct(a.limits.fiveHour?.remainingPercent),
       pct(a.limits.weekly?.remainingPercent),
+      a.limits.confidence,
       String(a.usageCount),
       a.health === 'ok' ? '' : (a.reason ?? ''),
     ])

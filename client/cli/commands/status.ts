@@ -1,8 +1,9 @@
 import type { Command } from 'commander'
 import { makeCli, type GlobalOptions } from '../context.js'
-import { printJson, when } from '../output.js'
+import { printJson } from '../output.js'
 import type { Action } from '../program.js'
 import { accountsTable } from './accounts.js'
+import { describeForce } from './use.js'
 
 export function registerStatus(program: Command, run: Action): void {
   program
@@ -12,15 +13,19 @@ export function registerStatus(program: Command, run: Action): void {
     .action(
       run(async (opts: GlobalOptions) => {
         const cli = makeCli(opts)
-        const [status, { accounts }] = await Promise.all([cli.call('daemon.status', {}), cli.call('accounts.list', {})])
-        if (cli.out.json) return printJson(cli.out, { daemon: status, strategy: status.strategy, force: status.force, accounts })
+        const [status, { accounts }, rotation] = await Promise.all([
+          cli.call('daemon.status', {}),
+          cli.call('accounts.list', {}),
+          cli.call('rotation.get', {}),
+        ])
+        if (cli.out.json) {
+          return printJson(cli.out, { daemon: status, strategy: status.strategy, force: status.force, order: rotation.order, accounts })
+        }
         // The strategy is the daemon's answer, never a constant (seed fix A2).
         cli.out.print(`Strategy: ${status.strategy}`)
-        cli.out.print(
-          status.force.active
-            ? `Force: ${status.force.alias} until ${status.force.until ? new Date(status.force.until).toISOString() : '-'} (${when(status.force.until ?? undefined)})`
-            : 'Force: off',
-        )
+        cli.out.print(describeForce(status.force))
+        const next = rotation.order.filter((o) => o.health === 'ok' && !o.reason).map((o) => (o.tier && o.tier !== 'normal' ? `${o.alias} (${o.tier})` : o.alias))
+        cli.out.print(`Next: ${next.length ? next.join(' > ') : 'no account can serve now'}`)
         cli.out.print(`Daemon: pid ${status.pid}, ${status.accountCount} account(s), store ${status.storePath}`)
         cli.out.print('')
         cli.out.print(accounts.length ? accountsTable(cli.out, accounts, status.activeAlias) : 'no accounts yet')

@@ -1,0 +1,9 @@
+import { readLimits } from '../limits/read.js'
+import type { Handlers } from '../server/dispatch.js'
+import type { Components } from './context.js'
+
+export function limitsHandlers(c: Components): Handlers {
+  return {
+    'limits.get': ({ alias }) => readLimits(c.store.data, c.clock.now(), alias),
+  }
+}

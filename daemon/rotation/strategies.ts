@@ -1,0 +1,180 @@
+import type { Settings, Strategy } from '../../protocol/schemas.js'
+import type { StoreData } from '../store/schema.js'
+import type { SelectRequest } from '../tokens/selection.js'
+
+/** What a strategy sees for one request. */
+export interface StrategyContext {
+  data: Readonly<StoreData>
+  /** Servable aliases (healthy, not excluded, plan-routed), in store order. */
+  eligible: string[]
+  req: SelectRequest
+  settings: Settings
+  now: number
+}
+
+/**
+ * A strategy orders every eligible alias, best first, so a failure falls
+ * through to the next one in the same call (seed fix A6). `order` has no
+ * side effects (rotation.get previews it); `served` moves the strategy on
+ * once an alias actually served.
+ */
+export interface RotationStrategy {
+  order(ctx: StrategyContext): string[]
+  served?(alias: string, ctx: StrategyContext): void
+}
+
+export interface StrategyDeps {
+  /** Hot-path store writes (rotationIndex). */
+  touch(mutate: (draft: StoreData) => void): void
+  /** Uniform in [0, 1); injected so tests can seed it. */
+  random: () => number
+}
+
+/** Sticky sessions remembered at most; the oldest is forgotten first. */
+export const MAX_STICKY_SESSIONS = 10_000
+
+/**
+ * A stable cycle over the store's aliases — all of them, healthy or not — so
+ * an account dropping out and coming back does not scramble whose turn it is.
+ */
+export function roundRobin(deps: StrategyDeps): RotationStrategy {
+  return {
+    order({ data, eligible }) {
+      const all = Object.keys(data.accounts)
+      if (all.length === 0) return []
+      const start = ((Math.trunc(data.rotationIndex) % all.length) + all.length) % all.length
+      const ok = new Set(eligible)
+      return [...all.slice(start), ...all.slice(0, start)].filter((a) => ok.has(a))
+    },
+    served(alias, { data, now }) {
+      const all = Object.keys(data.accounts)
+      const i = all.indexOf(alias)
+      if (i < 0) return
+      deps.touch((d) => {
+        d.rotationIndex = (i + 1) % all.length
+        d.lastRotation = now
+      })
+    },
+  }
+}
+
+/** Fewest uses first; ties go to the one used longest ago, then store order. */
+export const leastUsed: RotationStrategy = {
+  order({ data, eligible }) {
+    const pos = new Map(eligible.map((a, i) => [a, i]))
+    const acc = (a: string) => data.accounts[a]
+    return [...eligible].sort(
+      (x, y) =>
+        (acc(x).usageCount ?? 0) - (acc(y).usageCount ?? 0) ||
+        (acc(x).lastUsed ?? 0) - (acc(y).lastUsed ?? 0) ||
+        (pos.get(x) as number) - (pos.get(y) as number),
+    )
+  },
+}
+
+/** A fresh shuffle per request (Fisher–Yates over the injected random). */
+export function randomOrder(deps: StrategyDeps): RotationStrategy {
+  return {
+    order({ eligible }) {
+      const out = [...eligible]
+      for (let i = out.length - 1; i > 0; i--) {
+        const j = Math.min(i, Math.floor(deps.random() * (i + 1)))
+        ;[out[i], out[j]] = [out[j], out[i]]
+      }
+      return out
+    },
+  }
+}
+
+/** settings.accountWeights, else the account's own weight, else an equal share. */
+export function weightOf(alias: string, ctx: StrategyContext): number {
+  const fromSettings = ctx.settings.accountWeights[alias]
+  if (fromSettings !== undefined) return fromSettings
+  const own = ctx.data.accounts[alias]?.weight
+  if (own !== undefined && own > 0) return own
+  return 1 / Math.max(1, Object.keys(ctx.data.accounts).length)
+}
+
+/**
+ * Smooth weighted round-robin (as nginx does it): each request every eligible
+ * account earns its weight, the richest is picked and pays the total back.
+ * Over time each account serves in proportion to its weight, without bursts
+ * and without randomness. The pick comes first, then the other eligible
+ * accounts by weight, so a failing pick falls through (the old plugin
+ * returned the pick alone).
+ */
+export function weightedRoundRobin(): RotationStrategy {
+  const credit = new Map<string, number>()
+  const pick = (ctx: StrategyContext): string | undefined => {
+    let best: string | undefined
+    let bestScore = -Infinity
+    for (const a of ctx.eligible) {
+      const score = (credit.get(a) ?? 0) + weightOf(a, ctx)
+      if (score > bestScore) [best, bestScore] = [a, score]
+    }
+    return best
+  }
+  return {
+    order(ctx) {
+      const first = pick(ctx)
+      if (first === undefined) return []
+      const rest = ctx.eligible.filter((a) => a !== first).sort((x, y) => weightOf(y, ctx) - weightOf(x, ctx))
+      return [first, ...rest]
+    },
+    served(alias, ctx) {
+      if (!ctx.eligible.includes(alias)) return
+      let total = 0
+      for (const a of ctx.eligible) {
+        const w = weightOf(a, ctx)
+        total += w
+        credit.set(a, (credit.get(a) ?? 0) + w)
+      }
+      credit.set(alias, (credit.get(alias) ?? 0) - total)
+      for (const a of credit.keys()) if (!(a in ctx.data.accounts)) credit.delete(a)
+    },
+  }
+}
+
+/**
+ * The same account for the same sessionKey while it stays servable, so
+ * prompt caching and reasoning state survive; new sessions (and sessions
+ * whose account dropped out) take the round-robin turn and stay where they
+ * land. Requests without a sessionKey are plain round-robin.
+ */
+export function sticky(deps: StrategyDeps, maxSessions = MAX_STICKY_SESSIONS): RotationStrategy {
+  const rr = roundRobin(deps)
+  const sessions = new Map<string, string>()
+  return {
+    order(ctx) {
+      const base = rr.order(ctx)
+      const key = ctx.req.sessionKey
+      const bound = key === undefined ? undefined : sessions.get(key)
+      return bound !== undefined && base.includes(bound) ? [bound, ...base.filter((a) => a !== bound)] : base
+    },
+    served(alias, ctx) {
+      const key = ctx.req.sessionKey
+      if (key === undefined) return rr.served?.(alias, ctx)
+      const before = sessions.get(key)
+      sessions.delete(key) // re-insert: Map order is the LRU order
+      sessions.set(key, alias)
+      if (sessions.size > maxSessions) sessions.delete(sessions.keys().next().value as string)
+      if (before !== alias) rr.served?.(alias, ctx)
+    },
+  }
+}
+
+/** Drain accounts in store order: the first servable one until it is not, then the next. */
+export const useUp: RotationStrategy = {
+  order: ({ eligible }) => [...eligible],
+}
+
+export function buildStrategies(deps: StrategyDeps): Record<Strategy, RotationStrategy> {
+  return {
+    'round-robin': roundRobin(deps),
+    'least-used': leastUsed,
+    random: randomOrder(deps),
+    'weighted-round-robin': weightedRoundRobin(),
+    sticky: sticky(deps),
+    'use-up': useUp,
+  }
+}
