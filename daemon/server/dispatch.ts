@@ -1,4 +1,4 @@
-import { JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0'
+import { JSONRPCServer, createJSONRPCErrorResponse, isJSONRPCID, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0'
 import type { z } from 'zod'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import { methods, type MethodName, type ParsedParamsOf, type ResultOf } from '../../protocol/methods.js'
@@ -58,4 +58,38 @@ export function createDispatcher(handlers: Handlers, logger: Logger): JSONRPCSer
 
 export function parseErrorResponse(): JSONRPCResponse {
   return createJSONRPCErrorResponse(null, ErrorCode.PARSE_ERROR, 'Parse error')
+}
+
+function invalidRequest(): JSONRPCResponse {
+  return createJSONRPCErrorResponse(null, ErrorCode.INVALID_REQUEST, 'Invalid Request')
+}
+
+/** One element: anything but an object with a string method and a valid id is -32600. */
+async function receiveOne(server: JSONRPCServer<CallContext>, payload: unknown, ctx: CallContext): Promise<JSONRPCResponse | null> {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return invalidRequest()
+  const msg = payload as { id?: unknown; method?: unknown }
+  if (typeof msg.method !== 'string' || (msg.id !== undefined && !isJSONRPCID(msg.id))) return invalidRequest()
+  return (await server.receive(payload as JSONRPCRequest, ctx)) as JSONRPCResponse | null
+}
+
+/**
+ * One NDJSON line in, the answer out (null for notifications). The library's
+ * receiveJSON answers `null` with a parse error, echoes ids that are not ids
+ * and throws on a batch holding `null`; this checks the envelope first.
+ */
+export async function receiveLine(
+  server: JSONRPCServer<CallContext>,
+  line: string,
+  ctx: CallContext,
+): Promise<JSONRPCResponse | JSONRPCResponse[] | null> {
+  let payload: unknown
+  try {
+    payload = JSON.parse(line)
+  } catch {
+    return parseErrorResponse()
+  }
+  if (!Array.isArray(payload)) return receiveOne(server, payload, ctx)
+  if (payload.length === 0) return invalidRequest()
+  const answers = (await Promise.all(payload.map((p) => receiveOne(server, p, ctx)))).filter((r) => r !== null)
+  return answers.length ? answers : null
 }

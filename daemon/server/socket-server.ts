@@ -4,7 +4,7 @@ import type { JSONRPCServer } from 'json-rpc-2.0'
 import { encodeFrame, FrameTooLargeError, LineDecoder } from '../../protocol/framing.js'
 import { ErrorCode } from '../../protocol/errors.js'
 import type { Logger } from '../deps.js'
-import type { CallContext } from './dispatch.js'
+import { receiveLine, type CallContext } from './dispatch.js'
 import { prepareSocketDir, probeSocket, SocketSetupError } from './socket-path.js'
 
 export interface SocketServerOptions {
@@ -94,7 +94,7 @@ export class SocketServer {
   private async handle(line: string, ctx: CallContext, send: (msg: unknown) => void): Promise<void> {
     this.inFlight++
     try {
-      const response = await this.opts.dispatcher.receiveJSON(line, ctx)
+      const response = await receiveLine(this.opts.dispatcher, line, ctx)
       if (response) send(response)
     } catch (err) {
       this.opts.logger.error('failed to dispatch a request', { error: err instanceof Error ? err.message : String(err) })
