@@ -5,7 +5,7 @@ import type { EventBus } from '../events.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account, StoreData } from '../store/schema.js'
 import { readSettings } from '../rotation/settings-read.js'
-import { AliasConflictError, upsertTokens, type IncomingTokens, type UpsertResult } from './upsert.js'
+import { AliasConflictError, NotChatGptTokenError, upsertTokens, type IncomingTokens, type UpsertResult } from './upsert.js'
 import { toView } from './view.js'
 
 export function notFound(alias: string): RpcError {
@@ -42,6 +42,9 @@ export class AccountService {
       result = await this.store.update((d) => upsertTokens(d, tokens, { now: this.clock.now(), ...opts }))
     } catch (err) {
       if (err instanceof AliasConflictError) throw new RpcError(ErrorCode.CONFLICT, err.message, { alias: opts.alias })
+      if (err instanceof NotChatGptTokenError) {
+        throw new RpcError(ErrorCode.INVALID_PARAMS, err.message, { fields: [{ path: 'accessToken', message: err.message }] })
+      }
       throw err
     }
     if (result.action === 'added' || result.action === 'updated') {

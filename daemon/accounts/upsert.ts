@@ -18,6 +18,8 @@ export interface UpsertResult {
 }
 
 export class AliasConflictError extends Error {}
+/** Tokens without the ChatGPT identity claims cannot be told apart or kept alive. */
+export class NotChatGptTokenError extends Error {}
 
 export function findByIdentity(data: StoreData, identity: TokenIdentity): string | undefined {
   for (const [alias, acc] of Object.entries(data.accounts)) {
@@ -38,6 +40,9 @@ export function upsertTokens(
   opts: { now: number; source: string; alias?: string },
 ): UpsertResult {
   const identity = identityFromTokens(incoming)
+  if (!identity.accountId && !identity.email) {
+    throw new NotChatGptTokenError('the access token is not a ChatGPT access token: it carries no account id or email claim')
+  }
   const found = findByIdentity(draft, identity)
   if (found) {
     const acc = draft.accounts[found]

@@ -60,6 +60,7 @@ export class SocketServer {
     const { dispatcher, logger } = this.opts
     this.sockets.add(socket)
     const decoder = new LineDecoder()
+    let closing = false
     const closers: (() => void)[] = []
     const send = (msg: unknown): void => {
       if (!socket.destroyed && socket.writable) socket.write(encodeFrame(msg))
@@ -70,10 +71,13 @@ export class SocketServer {
     }
     socket.on('data', (chunk: Buffer) => {
       let lines: string[]
+      // Nothing more is read from a connection we are closing for an oversized frame.
+      if (closing) return
       try {
         lines = decoder.push(chunk)
       } catch (err) {
         if (!(err instanceof FrameTooLargeError)) throw err
+        closing = true
         logger.warn('closing a connection that sent an oversized frame', { bytes: err.size })
         send({ jsonrpc: '2.0', id: null, error: { code: ErrorCode.INVALID_REQUEST, message: err.message } })
         socket.end()

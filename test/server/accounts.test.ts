@@ -171,6 +171,16 @@ describe('accounts over RPC', () => {
     }
   })
 
+  it('refuses tokens that carry no ChatGPT identity, naming the field', async () => {
+    const before = (await client.call('accounts.list', {})).accounts.length
+    for (const accessToken of ['notajwt', 'a.b.c', `e30.${Buffer.from('{"sub":"x"}').toString('base64url')}.sig`]) {
+      const err = await rpcError(client.call('accounts.add', { accessToken, refreshToken: 'rt_whatever' }))
+      expect(err.code).toBe(-32602)
+      expect(JSON.stringify(err.data)).toContain('accessToken')
+    }
+    expect((await client.call('accounts.list', {})).accounts.length).toBe(before)
+  })
+
   it('removes an account and says so to subscribers', async () => {
     const t = tokensFor({ email: 'temp@example.com', accountId: 'acc-temp', userId: 'user-temp' })
     const v = await client.call('accounts.add', { ...t, alias: 'temp' })
