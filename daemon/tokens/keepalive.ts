@@ -8,6 +8,8 @@ import type { Refresher } from './refresher.js'
 
 export const BACKOFF_MIN_MS = 60_000
 export const BACKOFF_MAX_MS = 3_600_000
+/** The least time between two keep-alive refreshes of one account. */
+export const MIN_GAP_MS = 60_000
 /** setTimeout overflows past 2^31-1 ms; far timers are re-armed when they fire. */
 const MAX_TIMER_MS = 6 * 3_600_000
 
@@ -63,11 +65,16 @@ export class KeepAlive {
     if (a.refreshPendingSince !== undefined && !this.refresher.isRefreshing(alias)) return this.clock.now()
     if (a.nextRefreshAt !== undefined) return a.nextRefreshAt // back-off after a failure
     const s = readSettings(this.store.data)
-    const jitter = this.jitterFor(alias) * s.refreshAheadMs
-    const beforeExpiry = a.expiresAt - s.refreshAheadMs - jitter
     const last = a.lastRefresh ? Date.parse(a.lastRefresh) : NaN
-    const idle = Number.isFinite(last) ? last + s.idleRefreshMs : this.clock.now()
-    return Math.min(beforeExpiry, idle)
+    if (!Number.isFinite(last)) return this.clock.now() // never refreshed by us: learn its state now
+    let ahead = s.refreshAheadMs * (1 + this.jitterFor(alias))
+    // A token that lives less than the look-ahead would be due again the moment it
+    // arrives: refresh such tokens at half their life instead.
+    const lifetime = a.expiresAt - last
+    if (lifetime <= ahead) ahead = lifetime / 2
+    const due = Math.min(a.expiresAt - ahead, last + s.idleRefreshMs)
+    // A pair that came back already expired must not be asked for again at once.
+    return Math.max(due, last + (lifetime > 0 ? Math.min(MIN_GAP_MS, lifetime / 2) : MIN_GAP_MS))
   }
 
   private jitterFor(alias: string): number {

@@ -103,7 +103,7 @@ describe('keep-alive scheduler (invariant 5)', () => {
     await addAccount(1000) // expired for keep-alive purposes: due now
     oauth.failures = Array.from({ length: 9 }, () => new RefreshError('server_error', 'HTTP 503', { permanent: false }))
     keepAlive.start()
-    await clock.advance(0)
+    await clock.advance(500) // half of its one-second life
     expect(oauth.calls).toHaveLength(1)
     const gaps: number[] = []
     for (let i = 0; i < 8; i++) {
@@ -118,6 +118,18 @@ describe('keep-alive scheduler (invariant 5)', () => {
     await clock.advance(store.data.accounts.user1.nextRefreshAt! - clock.now())
     expect(store.data.accounts.user1.refreshFailures).toBeUndefined()
     expect(store.data.accounts.user1.nextRefreshAt).toBeUndefined()
+  })
+
+  it('refreshes short-lived tokens at half their life, not in a loop', async () => {
+    oauth.ttlS = 2 * 3600 // two hours: shorter than the 24 h look-ahead
+    await addAccount(2 * HOUR)
+    keepAlive.start()
+    await clock.advance(10 * HOUR)
+    // Due every hour (half of two), never back to back.
+    expect(oauth.calls.length).toBeGreaterThanOrEqual(9)
+    expect(oauth.calls.length).toBeLessThanOrEqual(11)
+    const gaps = oauth.calls.slice(1).map((c, i) => c.at - oauth.calls[i].at)
+    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(HOUR - 1)
   })
 
   it('skips disabled and auth_invalid accounts', async () => {
@@ -138,7 +150,7 @@ describe('keep-alive scheduler (invariant 5)', () => {
     await addAccount(1000)
     oauth.failures = [new RefreshError('invalid_grant', 'rejected', { permanent: true, status: 400 })]
     keepAlive.start()
-    await clock.advance(0)
+    await clock.advance(500)
     expect(store.data.accounts.user1.authInvalid).toBe(true)
     await clock.advance(30 * DAY)
     expect(oauth.calls).toHaveLength(1)
