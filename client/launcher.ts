@@ -8,14 +8,14 @@ import { DaemonNotRunningError } from './rpc/errors.js'
 import type { DaemonStatus } from '../protocol/methods.js'
 
 /** How to run the daemon from wherever this client runs: sources (tsx) or dist/. */
-export function daemonCommand(): { command: string; args: string[] } {
+export function daemonCommand(node: string = process.execPath): { command: string; args: string[] } {
   const here = fileURLToPath(import.meta.url)
   if (here.endsWith('.ts')) {
     const root = resolve(dirname(here), '..')
     const tsx = createRequire(import.meta.url).resolve('tsx')
-    return { command: process.execPath, args: ['--import', pathToFileURL(tsx).href, join(root, 'daemon', 'main.ts')] }
+    return { command: node, args: ['--import', pathToFileURL(tsx).href, join(root, 'daemon', 'main.ts')] }
   }
-  return { command: process.execPath, args: [resolve(dirname(here), '..', 'daemon', 'main.js')] }
+  return { command: node, args: [resolve(dirname(here), '..', 'daemon', 'main.js')] }
 }
 
 export async function probeDaemon(socketPath: string): Promise<DaemonStatus | undefined> {
@@ -39,6 +39,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv
   extraArgs?: string[]
   timeoutMs?: number
+  /** The node executable; default process.execPath (wrong under Bun, e.g. inside OpenCode). */
+  node?: string
 }
 
 export interface StartResult {
@@ -56,7 +58,7 @@ export async function startDaemon(opts: StartOptions): Promise<StartResult> {
   if (running) return { status: running, started: false }
   mkdirSync(dirname(opts.stderrFile), { recursive: true, mode: 0o700 })
   const fd = openSync(opts.stderrFile, 'w', 0o600)
-  const { command, args } = daemonCommand()
+  const { command, args } = daemonCommand(opts.node)
   const child = spawn(command, [...args, ...(opts.extraArgs ?? [])], {
     detached: true,
     stdio: ['ignore', 'ignore', fd],
@@ -65,6 +67,8 @@ export async function startDaemon(opts: StartOptions): Promise<StartResult> {
   closeSync(fd)
   let exitCode: number | null = null
   child.once('exit', (code) => (exitCode = code ?? 1))
+  // A missing executable is an 'error' event, not an exit; unhandled it would crash the caller.
+  child.once('error', () => (exitCode = exitCode ?? 127))
   child.unref()
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000)
   while (Date.now() < deadline) {

@@ -26,9 +26,13 @@ export type Behavior =
   /** deactivated_workspace */
   | { status: 402 }
   | { status: 400; modelUnsupported: true }
+  /** 400 cyber_policy when the request asks for the priority tier; served normally without it. */
+  | { status: 400; cyberPolicy: true }
   | { status: 500 | 502 | 503 }
   /** Sends the first event, waits slowMs, then the rest (unless the client went away). */
   | { slowMs: number }
+  /** Sends nothing, not even headers, for hangMs (unless the client went away), then streams normally. */
+  | { hangMs: number }
 
 export interface FakeBackendOptions {
   /** The assistant's reply text. Default "OK". */
@@ -204,7 +208,13 @@ export class FakeBackend {
     const behavior = this.behaviors.get(caller.accountId) ?? this.behaviors.get('*') ?? 'ok'
     const usage = this.usageOf(caller.accountId, caller.planType)
 
-    if (behavior !== 'ok' && 'status' in behavior) {
+    if (behavior !== 'ok' && 'cyberPolicy' in behavior) {
+      if (b.service_tier === 'priority') {
+        return sendJson(res, 400, {
+          error: { type: 'invalid_request_error', code: 'cyber_policy', message: 'This request was flagged by the priority-tier cyber policy.', param: 'service_tier' },
+        })
+      }
+    } else if (behavior !== 'ok' && 'status' in behavior) {
       switch (behavior.status) {
         case 429: {
           const resetsAt = behavior.resetsAt ?? this.nowS() + 3600
@@ -227,26 +237,29 @@ export class FakeBackend {
       }
     }
 
+    if (behavior !== 'ok' && 'hangMs' in behavior && !(await this.wait(res, behavior.hangMs))) return
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...rateLimitHeaders(usage) })
     const [first, ...rest] = responseEvents(this.text, model, this.nowS())
     res.write(sseFrame(first))
-    if (behavior !== 'ok' && 'slowMs' in behavior) {
-      let gone = false
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => (this.timers.delete(t), resolve()), behavior.slowMs)
-        this.timers.add(t)
-        // A client that gives up should not have to wait for the timer to be noticed.
-        res.once('close', () => {
-          gone = true
-          clearTimeout(t)
-          this.timers.delete(t)
-          resolve()
-        })
-      })
-      if (gone) return
-    }
+    if (behavior !== 'ok' && 'slowMs' in behavior && !(await this.wait(res, behavior.slowMs))) return
     for (const e of rest) res.write(sseFrame(e))
     res.end()
+  }
+
+  /** Waits ms; false when the client went away first (noticed at once, not when the timer ends). */
+  private wait(res: ServerResponse, ms: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t)
+        resolve(true)
+      }, ms)
+      this.timers.add(t)
+      res.once('close', () => {
+        clearTimeout(t)
+        this.timers.delete(t)
+        resolve(false)
+      })
+    })
   }
 
   private usageEndpoint(caller: Caller | string, res: ServerResponse): void {

@@ -1,0 +1,83 @@
+/**
+ * What the caller gets when no account is left to try: the decision between "every
+ * account is limited", "no accounts", "none usable", the backend's own last answer,
+ * and "the daemon is not there". Kept apart from the attempt loop so each rule is
+ * visible in one place.
+ */
+import { z } from 'zod'
+import { ErrorCode, RpcError } from '../../protocol/errors.js'
+import { DaemonUnavailableError } from './daemon-link.js'
+import {
+  ALL_LIMITED_STATUS,
+  allLimited,
+  daemonUnavailable,
+  jsonError,
+  noAccounts,
+  noEligibleData,
+  noUsableAccount,
+} from './failures.js'
+import { replay } from './upstream.js'
+
+/** The backend's last failure within this call, kept to answer with when nothing else is left. */
+export interface LastFailure {
+  status: number
+  statusText: string
+  headers: Headers
+  text: string
+}
+
+/** resets_at (epoch s) from a usage_limit_reached body, else Retry-After (s), as epoch ms. */
+export function upstreamResetAt(last: LastFailure, now: number): number | undefined {
+  try {
+    const parsed = z.object({ error: z.object({ resets_at: z.number() }) }).safeParse(JSON.parse(last.text))
+    if (parsed.success) return parsed.data.error.resets_at * 1000
+  } catch {
+    // not JSON
+  }
+  const after = Number(last.headers.get('retry-after'))
+  return Number.isFinite(after) && after > 0 ? now + after * 1000 : undefined
+}
+
+/** A backend 429 is never handed to OpenCode as is: it would retry it without end. */
+export function limitedFromUpstream(last: LastFailure, now: number, limitStatus: number): Response {
+  return allLimited({ resetAt: upstreamResetAt(last, now), accounts: 1, now, status: limitStatus })
+}
+
+export function lastAnswer(last: LastFailure, now: number, limitStatus: number): Response {
+  if (last.status === 429) return limitedFromUpstream(last, now, limitStatus)
+  return replay(last.status, last.statusText, last.headers, last.text)
+}
+
+const forcedData = z.object({ until: z.number().nullable().optional() })
+
+/** token.get failed: turn why into the answer the caller sees. Rethrows what is not ours to answer. */
+export function answerNoToken(err: unknown, last: LastFailure | undefined, now: number, limitStatus = ALL_LIMITED_STATUS): Response {
+  if (err instanceof DaemonUnavailableError) return daemonUnavailable(err.message)
+  if (!(err instanceof RpcError)) {
+    return daemonUnavailable(`the daemon did not answer token.get: ${err instanceof Error ? err.message : String(err)}`)
+  }
+  if (err.code === ErrorCode.RATE_LIMITED) {
+    // Force mode pins one account and never falls back (the person chose it).
+    const until = forcedData.safeParse(err.data).data?.until ?? undefined
+    if (until !== undefined && until > now) return allLimited({ resetAt: until, accounts: 1, now, status: limitStatus })
+    return jsonError(ALL_LIMITED_STATUS, {
+      message:
+        'opencode-multi-auth: the account pinned with `opencode-multi-auth use` cannot serve requests now. ' +
+        'End the pin with `opencode-multi-auth use --clear`, or see `opencode-multi-auth status`.',
+      type: 'invalid_request_error',
+      code: 'forced_account_unavailable',
+    })
+  }
+  if (err.code !== ErrorCode.NO_ELIGIBLE_ACCOUNTS) {
+    // Daemon messages never carry secrets (DESIGN invariant 11); the store may be locked or need a passphrase.
+    return jsonError(503, { message: `opencode-multi-auth: the daemon could not give a token: ${err.message}`, type: 'daemon_error', code: 'token_get_failed' })
+  }
+  const parsed = noEligibleData.safeParse(err.data)
+  const data = parsed.success ? parsed.data : { accounts: [], earliestUntil: undefined }
+  if (parsed.success && data.accounts.length === 0) return noAccounts()
+  // What the backend itself said is the most precise answer (model not supported, workspace gone, ...).
+  if (last && last.status !== 429) return replay(last.status, last.statusText, last.headers, last.text)
+  const resetAt = data.earliestUntil ?? (last ? upstreamResetAt(last, now) : undefined)
+  if (resetAt !== undefined || last) return allLimited({ resetAt, accounts: data.accounts.length || 1, now, status: limitStatus })
+  return noUsableAccount(data)
+}

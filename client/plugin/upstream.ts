@@ -1,0 +1,75 @@
+/**
+ * One request to the backend: the caller's abort signal forwarded, a deadline for the
+ * response headers, and the two ways a success goes back to the caller (the stream,
+ * guarded against silence, or the completed response as JSON).
+ */
+import type { FetchFn } from './opencode-types.js'
+import { notCompleted } from './failures.js'
+import { completedResponse, guardIdle, passHeaders, readText } from './response.js'
+
+export class UpstreamTimeoutError extends Error {
+  constructor(readonly ms: number) {
+    super(`the ChatGPT backend sent no response headers within ${ms} ms`)
+    this.name = 'UpstreamTimeoutError'
+  }
+}
+
+export interface Sent {
+  res: Response
+  /** Aborts the upstream request (and its body). */
+  abort(reason?: unknown): void
+}
+
+export interface SendOptions {
+  url: string
+  headers: Headers
+  body: string
+  signal?: AbortSignal
+  headersTimeoutMs: number
+  fetch: FetchFn
+}
+
+/** Rejects with the caller's abort reason when the caller aborts, with UpstreamTimeoutError on the deadline. */
+export async function send(opts: SendOptions): Promise<Sent> {
+  opts.signal?.throwIfAborted()
+  const ac = new AbortController()
+  const follow = (): void => ac.abort(opts.signal?.reason)
+  opts.signal?.addEventListener('abort', follow, { once: true })
+  const timeout = new UpstreamTimeoutError(opts.headersTimeoutMs)
+  const timer = setTimeout(() => ac.abort(timeout), opts.headersTimeoutMs)
+  try {
+    const res = await opts.fetch(opts.url, { method: 'POST', headers: opts.headers, body: opts.body, signal: ac.signal })
+    return { res, abort: (reason) => ac.abort(reason) }
+  } catch (err) {
+    opts.signal?.removeEventListener('abort', follow)
+    if (opts.signal?.aborted) throw opts.signal.reason ?? err
+    if (ac.signal.reason === timeout) throw timeout
+    throw err
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** The backend's SSE stream, as is, for a streaming caller. */
+export function streamOut(sent: Sent, idleTimeoutMs: number): Response {
+  const { res } = sent
+  const body = res.body ? guardIdle(res.body, idleTimeoutMs, () => sent.abort(new Error('stream idle'))) : null
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: passHeaders(res.headers) })
+}
+
+/** A non-streaming caller gets the `response.completed` event's `response` as JSON. */
+export async function jsonOut(sent: Sent, idleTimeoutMs: number): Promise<Response> {
+  const { res } = sent
+  const body = res.body ? guardIdle(res.body, idleTimeoutMs, () => sent.abort(new Error('stream idle'))) : null
+  const text = await readText(new Response(body), 256 * 1024 * 1024)
+  const done = completedResponse(text)
+  if (!done.ok) return notCompleted(done.message)
+  const headers = passHeaders(res.headers)
+  headers.set('content-type', 'application/json')
+  return new Response(JSON.stringify(done.response), { status: 200, headers })
+}
+
+/** A failure answer of the backend, rebuilt from the text already read for token.report. */
+export function replay(status: number, statusText: string, headers: Headers, text: string): Response {
+  return new Response(text, { status, statusText, headers: passHeaders(headers) })
+}
