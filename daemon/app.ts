@@ -7,8 +7,19 @@ import type { Components } from './handlers/context.js'
 import { daemonHandlers } from './handlers/daemon.js'
 import { eventHandlers } from './handlers/events.js'
 import { tokenHandlers } from './handlers/tokens.js'
+import { codexHandlers } from './handlers/codex.js'
+import { loginHandlers } from './handlers/login.js'
+import { createCodexSync } from './codex/index.js'
+import { createLoginManager } from './auth/login-manager.js'
 import { createOAuthClient } from './auth/oauth-client.js'
-import { activeFirstSelector, TokenEngine } from './tokens/engine.js'
+import { TokenEngine } from './tokens/engine.js'
+import { limitsHandlers } from './handlers/limits.js'
+import { rotationHandlers } from './handlers/rotation.js'
+import { settingsHandlers } from './handlers/settings.js'
+import { ReportIntake } from './rotation/report.js'
+import { RotationSelector } from './rotation/selector.js'
+import { RotationService } from './rotation/service.js'
+import { SettingsService } from './rotation/settings.js'
 import { KeepAlive } from './tokens/keepalive.js'
 import { Refresher } from './tokens/refresher.js'
 import type { DaemonLogger } from './log/logger.js'
@@ -22,6 +33,10 @@ export interface AppDeps {
   logger: DaemonLogger
   clock?: Clock
   fetch?: FetchFn
+  /** Uniform in [0, 1) for the `random` strategy; tests seed it. */
+  random?: () => number
+  /** Tests of token.get alone turn the background refresher off so it cannot race them. */
+  noKeepAlive?: boolean
   /** Called when a client asked the daemon to stop. */
   onShutdownRequest?: () => void
 }
@@ -45,19 +60,37 @@ export async function startApp(deps: AppDeps): Promise<App> {
   const bus = new EventBus(clock)
   const oauth = createOAuthClient({ issuer: config.issuer, fetch: deps.fetch ?? fetch, clock, logger })
   const refresher = new Refresher(store, oauth, bus, clock, logger)
-  const tokens = new TokenEngine(store, refresher, activeFirstSelector, clock, logger)
+  const selector = new RotationSelector({
+    store,
+    random: deps.random ?? Math.random,
+    onActiveChange: (alias, previous) => bus.emit('rotation.changed', { change: 'active', alias, previous }),
+  })
+  const tokens = new TokenEngine(store, refresher, selector, clock, logger)
   const keepAlive = new KeepAlive(store, refresher, bus, clock, logger)
+  const accounts = new AccountService(store, bus, clock)
+  const codex = createCodexSync(config, { accounts, store, refresher, clock, logger })
+  const logins = createLoginManager(config, { oauth, accounts, fetch: deps.fetch ?? fetch, clock, logger })
+  const settings = new SettingsService(store, bus, clock)
+  // New keep-alive intervals take effect now, not at the next account event.
+  settings.onChange(() => {
+    if (!deps.noKeepAlive) keepAlive.reschedule()
+  })
+  const intake = new ReportIntake({ store, refresher, bus, clock, logger })
   const components: Components = {
     config,
     clock,
     logger,
     bus,
     store,
-    accounts: new AccountService(store, bus, clock),
+    accounts,
+    codex,
+    logins,
     refresher,
     tokens,
     keepAlive,
-    report: async () => ({ retry: false }),
+    report: (p) => intake.report(p),
+    rotation: new RotationService(store, selector, settings, bus, clock),
+    settings,
     version: PACKAGE_VERSION,
     startedAt: clock.now(),
     requestShutdown: () => setImmediate(() => deps.onShutdownRequest?.()),
@@ -67,15 +100,22 @@ export async function startApp(deps: AppDeps): Promise<App> {
     ...accountHandlers(components),
     ...eventHandlers(components),
     ...tokenHandlers(components),
+    ...rotationHandlers(components),
+    ...settingsHandlers(components),
+    ...limitsHandlers(components),
+    ...codexHandlers(components),
+    ...loginHandlers(components),
   }
   // Settle refreshes a crash cut short before anyone is served a possibly spent token.
   await refresher.recoverInterrupted(10_000)
-  keepAlive.start()
+  if (!deps.noKeepAlive) keepAlive.start()
+  await codex.start()
   const server = new SocketServer({ path: config.socketPath, dispatcher: createDispatcher(handlers, logger), logger })
   try {
     await server.listen()
   } catch (err) {
     keepAlive.stop()
+    await codex.stop()
     await store.close()
     throw err
   }
@@ -88,7 +128,10 @@ export async function startApp(deps: AppDeps): Promise<App> {
     stop() {
       stopping ??= (async () => {
         keepAlive.stop()
+        await logins.stop()
+        await codex.stop()
         await server.close()
+        await refresher.drain()
         await store.close()
       })()
       return stopping

@@ -5,6 +5,12 @@ import { registerAccounts } from './commands/accounts.js'
 import { registerDaemon } from './commands/daemon.js'
 import { registerPaths } from './commands/paths.js'
 import { registerStatus } from './commands/status.js'
+import { registerLogin } from './commands/login.js'
+import { registerImport } from './commands/import.js'
+import { registerCodex } from './commands/codex.js'
+import { registerSettings } from './commands/settings.js'
+import { registerStrategy } from './commands/strategy.js'
+import { registerUse } from './commands/use.js'
 
 // Commander hands an action its positional args, then its options, then the command.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -38,6 +44,12 @@ export function buildProgram(version: string): Command {
   registerAccounts(program, run)
   registerDaemon(program, run)
   registerPaths(program, run)
+  registerLogin(program, run)
+  registerImport(program, run)
+  registerCodex(program, run)
+  registerUse(program, run)
+  registerStrategy(program, run)
+  registerSettings(program, run)
   return program
 }
 

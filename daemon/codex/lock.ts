@@ -1,0 +1,101 @@
+/**
+ * Mutual exclusion with the Codex CLI while we rewrite its auth.json.
+ *
+ * Codex 0.169 takes flock(LOCK_EX) on `$CODEX_HOME/auth.lock` around its own
+ * re-read + write. Node has no flock(2), so we borrow util-linux's `flock(1)`:
+ * a child `flock -x -w <s> auth.lock sh -c 'echo locked; exec cat'` prints a
+ * line once it holds the lock and keeps it until we close its stdin (or we die,
+ * which closes the pipe too — a crashed daemon never leaves the lock held).
+ *
+ * Where `flock(1)` is missing (macOS, minimal images) or the lock is not
+ * granted in time, the write still goes ahead: the writer re-reads the file
+ * just before its rename and backs off if Codex changed it, which closes all
+ * but a window of microseconds. Skipping the write would be worse: auth.json
+ * would keep a refresh token we have already spent.
+ */
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import type { Clock, Logger } from '../deps.js'
+
+export type Release = () => Promise<void>
+
+export interface CodexLock {
+  /** Resolves with a release function; never rejects (a missing lock is logged and tolerated). */
+  acquire(dir: string): Promise<Release>
+}
+
+const noop: Release = async () => {}
+
+export const noLock: CodexLock = { acquire: async () => noop }
+
+export interface FlockOptions {
+  clock: Clock
+  logger: Logger
+  /** How long to wait for Codex to release the lock. Default 3000 ms. */
+  waitMs?: number
+  /** The flock(1) executable. Default `flock` from PATH. */
+  command?: string
+}
+
+export function flockCommandLock(opts: FlockOptions): CodexLock {
+  const waitMs = opts.waitMs ?? 3000
+  const command = opts.command ?? 'flock'
+  let unavailable = false
+  return {
+    async acquire(dir: string): Promise<Release> {
+      if (unavailable) return noop
+      const lockFile = join(dir, 'auth.lock')
+      const secs = Math.max(1, Math.ceil(waitMs / 1000)).toString()
+      let child
+      try {
+        child = spawn(command, ['-x', '-w', secs, lockFile, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+          stdio: ['pipe', 'pipe', 'ignore'],
+        })
+      } catch {
+        unavailable = true
+        return noop
+      }
+      const proc = child
+      const exited = new Promise<void>((resolve) => proc.once('close', () => resolve()))
+      const granted = await new Promise<boolean>((resolve) => {
+        let out = ''
+        const timer = opts.clock.setTimeout(() => resolve(false), waitMs + 1000)
+        const done = (ok: boolean): void => {
+          opts.clock.clearTimeout(timer)
+          resolve(ok)
+        }
+        proc.stdout?.on('data', (d: Buffer) => {
+          out += d.toString()
+          if (out.includes('locked')) done(true)
+        })
+        proc.once('error', (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') {
+            unavailable = true
+            opts.logger.info('flock(1) not found: writing Codex auth.json with the re-read check only')
+          }
+          done(false)
+        })
+        proc.once('close', () => done(false))
+      })
+      proc.stdin?.on('error', () => {})
+      const release: Release = async () => {
+        proc.stdin?.end()
+        let t: ReturnType<Clock['setTimeout']> | undefined
+        const late = new Promise<void>((resolve) => {
+          t = opts.clock.setTimeout(() => {
+            proc.kill('SIGKILL')
+            resolve()
+          }, 2000)
+        })
+        await Promise.race([exited, late])
+        if (t) opts.clock.clearTimeout(t)
+      }
+      if (!granted) {
+        if (!unavailable) opts.logger.warn(`could not take ${lockFile} within ${waitMs} ms; writing with the re-read check only`)
+        await release()
+        return noop
+      }
+      return release
+    },
+  }
+}
