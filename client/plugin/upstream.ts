@@ -33,15 +33,15 @@ export interface SendOptions {
 export async function send(opts: SendOptions): Promise<Sent> {
   opts.signal?.throwIfAborted()
   const ac = new AbortController()
-  const follow = (): void => ac.abort(opts.signal?.reason)
-  opts.signal?.addEventListener('abort', follow, { once: true })
+  // AbortSignal.any follows the caller's signal without adding a listener to it: OpenCode
+  // reuses one signal for a whole agent loop, and a listener per request would pile up.
+  const signal = opts.signal ? AbortSignal.any([opts.signal, ac.signal]) : ac.signal
   const timeout = new UpstreamTimeoutError(opts.headersTimeoutMs)
   const timer = setTimeout(() => ac.abort(timeout), opts.headersTimeoutMs)
   try {
-    const res = await opts.fetch(opts.url, { method: 'POST', headers: opts.headers, body: opts.body, signal: ac.signal })
+    const res = await opts.fetch(opts.url, { method: 'POST', headers: opts.headers, body: opts.body, signal })
     return { res, abort: (reason) => ac.abort(reason) }
   } catch (err) {
-    opts.signal?.removeEventListener('abort', follow)
     if (opts.signal?.aborted) throw opts.signal.reason ?? err
     if (ac.signal.reason === timeout) throw timeout
     throw err

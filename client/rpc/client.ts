@@ -36,7 +36,16 @@ export class RpcClient {
     })
     const decoder = new LineDecoder()
     socket.on('data', (chunk: Buffer) => {
-      for (const line of decoder.push(chunk)) this.receive(line)
+      let lines: string[]
+      try {
+        lines = decoder.push(chunk)
+      } catch (err) {
+        // An answer over the frame cap: give up on this connection, never throw from here
+        // (inside OpenCode an uncaught exception would take the host down).
+        socket.destroy(err instanceof Error ? err : new Error(String(err)))
+        return
+      }
+      for (const line of lines) this.receive(line)
     })
     const onGone = (err?: Error): void => {
       if (this.closedWith) return
@@ -59,10 +68,12 @@ export class RpcClient {
     })
     const client = new RpcClient(socket, opts)
     if (!opts.skipVersionCheck) {
-      const status = await client.call('daemon.status', {})
-      if (status.protocolVersion !== PROTOCOL_VERSION) {
+      try {
+        const status = await client.call('daemon.status', {})
+        if (status.protocolVersion !== PROTOCOL_VERSION) throw new ProtocolSkewError(status.protocolVersion, PROTOCOL_VERSION)
+      } catch (err) {
         client.close()
-        throw new ProtocolSkewError(status.protocolVersion, PROTOCOL_VERSION)
+        throw err
       }
     }
     return client

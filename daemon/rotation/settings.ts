@@ -80,7 +80,7 @@ export class SettingsService {
       const merged = { ...base, ...patch }
       const parsed = settingsSchema.safeParse(merged)
       if (!parsed.success) throw invalid(this.blame(fieldErrors(parsed.error), patch))
-      const unknownAliases = Object.keys(parsed.data.accountWeights).filter((a) => !(a in d.accounts))
+      const unknownAliases = Object.keys(parsed.data.accountWeights).filter((a) => !Object.prototype.hasOwnProperty.call(d.accounts, a))
       if (unknownAliases.length) {
         throw invalid(unknownAliases.map((a) => ({ path: `accountWeights.${a}`, message: `no account with alias ${a}` })))
       }

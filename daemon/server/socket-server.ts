@@ -7,10 +7,14 @@ import type { Logger } from '../deps.js'
 import { receiveLine, type CallContext } from './dispatch.js'
 import { prepareSocketDir, probeSocket, SocketSetupError } from './socket-path.js'
 
+/** Unread bytes a connection may pile up before it is dropped (events only: answers are bounded by calls). */
+export const MAX_SUBSCRIBER_BACKLOG = 4 * 1024 * 1024
+
 export interface SocketServerOptions {
   path: string
   dispatcher: JSONRPCServer<CallContext>
   logger: Logger
+  maxBacklogBytes?: number
   /** How long shutdown waits for in-flight calls before closing connections. */
   drainMs?: number
 }
@@ -66,7 +70,15 @@ export class SocketServer {
       if (!socket.destroyed && socket.writable) socket.write(encodeFrame(msg))
     }
     const ctx: CallContext = {
-      notify: (method, params) => send({ jsonrpc: '2.0', method, params }),
+      notify: (method, params) => {
+        // A subscriber that stopped reading must not make the daemon buffer without end.
+        if (socket.writableLength > (this.opts.maxBacklogBytes ?? MAX_SUBSCRIBER_BACKLOG)) {
+          logger.warn('closing a subscriber that stopped reading its events', { backlogBytes: socket.writableLength })
+          socket.destroy()
+          return
+        }
+        send({ jsonrpc: '2.0', method, params })
+      },
       onClose: (fn) => closers.push(fn),
     }
     socket.on('data', (chunk: Buffer) => {

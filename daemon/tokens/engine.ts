@@ -24,12 +24,9 @@ export class TokenEngine {
     this.selector = selector
   }
 
-  /** The account's token, refreshed first when it would expire within MIN_VALIDITY_MS. */
-  async fresh(alias: string): Promise<Account> {
-    const acc = this.store.data.accounts[alias]
-    if (!acc) throw new AccountGoneError(`account ${alias} no longer exists`)
-    if (acc.expiresAt - this.clock.now() > MIN_VALIDITY_MS && !acc.refreshPendingSince) return acc
-    return this.refresher.refresh(alias, 'expiring')
+  /** Valid for at least MIN_VALIDITY_MS and not under a crash check: usable without a refresh. */
+  private usable(acc: Account): boolean {
+    return acc.expiresAt - this.clock.now() > MIN_VALIDITY_MS && !acc.refreshPendingSince
   }
 
   /** token.get: the first candidate whose token is (or can be made) valid; failures fall through. */
@@ -37,20 +34,15 @@ export class TokenEngine {
     const tried = new Map<string, string>()
     const candidates = this.selector.candidates(this.store.data, req, this.clock.now())
     for (const alias of candidates) {
+      const acc = this.store.data.accounts[alias]
+      if (acc && this.usable(acc)) {
+        // No await between choosing and recording the choice: concurrent calls must
+        // see the rotation move on, or round-robin hands them all the same account.
+        return this.serve(alias, acc, req)
+      }
       try {
-        const acc = await this.fresh(alias)
-        this.selector.served?.(alias, req, this.clock.now())
-        this.store.touch((d) => {
-          const a = d.accounts[alias]
-          if (!a) return
-          a.usageCount = (a.usageCount ?? 0) + 1
-          a.lastUsed = this.clock.now()
-          d.activeAlias = alias
-        })
-        const result: TokenResult = { alias, accessToken: acc.accessToken, expiresAt: acc.expiresAt }
-        if (acc.accountId) result.accountId = acc.accountId
-        if (acc.planType) result.planType = acc.planType
-        return result
+        const fresh = await this.refresher.refresh(alias, 'expiring', { unlessValidFor: MIN_VALIDITY_MS })
+        return this.serve(alias, fresh, req)
       } catch (err) {
         if (!isRefreshError(err) && !(err instanceof AccountGoneError)) throw err
         tried.set(alias, err.message)
@@ -58,6 +50,21 @@ export class TokenEngine {
       }
     }
     throw this.noEligible(req, tried)
+  }
+
+  private serve(alias: string, acc: Account, req: SelectRequest): TokenResult {
+    this.selector.served?.(alias, req, this.clock.now())
+    this.store.touch((d) => {
+      const a = d.accounts[alias]
+      if (!a) return
+      a.usageCount = (a.usageCount ?? 0) + 1
+      a.lastUsed = this.clock.now()
+      d.activeAlias = alias
+    })
+    const result: TokenResult = { alias, accessToken: acc.accessToken, expiresAt: acc.expiresAt }
+    if (acc.accountId) result.accountId = acc.accountId
+    if (acc.planType) result.planType = acc.planType
+    return result
   }
 
   /** NO_ELIGIBLE_ACCOUNTS with every alias's reason and the earliest time one frees up. */
@@ -81,15 +88,4 @@ export class TokenEngine {
         : `no eligible account${earliestUntil ? `; the first frees up at ${new Date(earliestUntil).toISOString()}` : ''}`
     return new RpcError(ErrorCode.NO_ELIGIBLE_ACCOUNTS, message, { accounts, earliestUntil })
   }
-}
-
-/** Interim selection (until rotation): the active alias first, then the others in store order. */
-export const activeFirstSelector: Selector = {
-  candidates(data, req, now) {
-    const aliases = Object.keys(data.accounts).filter(
-      (a) => !req.exclude?.includes(a) && healthOf(data.accounts[a], now, req.model).health === 'ok',
-    )
-    const active = data.activeAlias
-    return active && aliases.includes(active) ? [active, ...aliases.filter((a) => a !== active)] : aliases
-  },
 }

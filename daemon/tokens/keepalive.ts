@@ -31,6 +31,7 @@ export class KeepAlive {
   private running = false
   private current: Promise<void> | undefined
   private readonly jitterByAlias = new Map<string, number>()
+  private readonly heldOff = new Map<string, { failures: number; until: number }>()
   private offBus: (() => void) | undefined
 
   constructor(
@@ -64,6 +65,8 @@ export class KeepAlive {
     // A refresh cut short by a crash: find out now whether the token was spent.
     if (a.refreshPendingSince !== undefined && !this.refresher.isRefreshing(alias)) return this.clock.now()
     if (a.nextRefreshAt !== undefined) return a.nextRefreshAt // back-off after a failure
+    const held = this.heldOff.get(alias)
+    if (held && held.until > this.clock.now()) return held.until
     const s = readSettings(this.store.data)
     const last = a.lastRefresh ? Date.parse(a.lastRefresh) : NaN
     if (!Number.isFinite(last)) return this.clock.now() // never refreshed by us: learn its state now
@@ -114,10 +117,13 @@ export class KeepAlive {
     this.running = true
     this.timer = undefined
     try {
-      for (const [alias, a] of Object.entries(this.store.data.accounts)) {
-        const due = this.dueAt(alias, a)
+      for (const alias of Object.keys(this.store.data.accounts)) {
+        // Re-read each time: the refreshes before this one took a while, and the
+        // account may have been disabled, rejected or refreshed by a caller meanwhile.
+        const a = this.store.data.accounts[alias]
+        const due = a && this.dueAt(alias, a)
         if (due === undefined || due > this.clock.now() || this.stopped) continue
-        await this.refreshOne(alias, a)
+        await this.refreshOne(alias)
       }
     } finally {
       this.running = false
@@ -125,21 +131,27 @@ export class KeepAlive {
     }
   }
 
-  private async refreshOne(alias: string, a: Account): Promise<void> {
+  private async refreshOne(alias: string): Promise<void> {
     try {
       await this.refresher.refresh(alias, 'keep-alive')
       this.jitterByAlias.delete(alias)
+      this.heldOff.delete(alias)
     } catch (err) {
-      if (!isRefreshError(err) || err.permanent) return // auth_invalid now: skipped from here on
-      const failures = (a.refreshFailures ?? 0) + 1
-      const backoff = Math.min(BACKOFF_MIN_MS * 2 ** (failures - 1), BACKOFF_MAX_MS)
-      await this.store.update((d) => {
-        const x = d.accounts[alias]
-        if (!x) return
-        x.refreshFailures = failures
-        x.nextRefreshAt = this.clock.now() + backoff
-      })
-      this.logger.warn('keep-alive refresh failed; backing off', { alias, failures, backoffMs: backoff })
+      if (isRefreshError(err) && err.permanent) return // auth_invalid now: skipped from here on
+      const now = this.clock.now()
+      const failures = (this.store.data.accounts[alias]?.refreshFailures ?? this.heldOff.get(alias)?.failures ?? 0) + 1
+      const until = now + Math.min(BACKOFF_MIN_MS * 2 ** (failures - 1), BACKOFF_MAX_MS)
+      // In memory first: a store that cannot be written must not make us spin on the issuer.
+      this.heldOff.set(alias, { failures, until })
+      this.logger.warn('keep-alive refresh failed; backing off', { alias, failures, backoffMs: until - now })
+      await this.store
+        .update((d) => {
+          const x = d.accounts[alias]
+          if (!x) return
+          x.refreshFailures = failures
+          x.nextRefreshAt = until
+        })
+        .catch((e: unknown) => this.logger.error('could not save the keep-alive back-off', { alias, error: String(e) }))
     }
   }
 }

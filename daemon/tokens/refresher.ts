@@ -1,10 +1,11 @@
-import { identityFromTokens } from '../auth/jwt.js'
-import type { OAuthClient } from '../auth/oauth-client.js'
+import { ErrorCode, RpcError } from '../../protocol/errors.js'
+import { identityFromTokens, isNewerToken, sameIdentity } from '../auth/jwt.js'
+import type { OAuthClient, TokenSet } from '../auth/oauth-client.js'
 import { isRefreshError, RefreshError } from '../auth/oauth-errors.js'
 import type { Clock, Logger, Timer } from '../deps.js'
 import type { EventBus } from '../events.js'
 import type { AccountStore } from '../store/store.js'
-import type { Account } from '../store/schema.js'
+import type { Account, StoreData } from '../store/schema.js'
 
 /** How long an account rests after a transient refresh failure has used its retries. */
 export const REFRESH_COOLDOWN_MS = 60_000
@@ -20,6 +21,31 @@ const TRANSIENT_TEXT: Partial<Record<RefreshError['code'], string>> = {
 
 export class AccountGoneError extends Error {}
 
+interface UnsavedPair {
+  spent: string
+  set: TokenSet
+}
+
+function sameAccount(a: Account, set: TokenSet): boolean {
+  const id = identityFromTokens({ accessToken: set.accessToken })
+  return sameIdentity({ accountId: a.accountId, userId: a.userId, email: a.email }, id)
+}
+
+function applyPair(a: Account, set: TokenSet, now: number): void {
+  const id = identityFromTokens({ accessToken: set.accessToken, idToken: set.idToken ?? a.idToken })
+  a.accessToken = set.accessToken
+  a.refreshToken = set.refreshToken ?? a.refreshToken
+  if (set.idToken) a.idToken = set.idToken
+  a.expiresAt = set.expiresAt ?? id.exp ?? a.expiresAt
+  a.lastRefresh = new Date(now).toISOString()
+  if (id.planType) a.planType = id.planType
+  for (const k of ['refreshPendingSince', 'cooldownUntil', 'cooldownReason', 'refreshFailures', 'nextRefreshAt'] as const) delete a[k]
+  // A successful refresh proves the grant is alive.
+  delete a.authInvalid
+  delete a.authInvalidReason
+  delete a.authInvalidatedAt
+}
+
 export type RefreshListener = (alias: string, account: Readonly<Account>) => void | Promise<void>
 
 /**
@@ -29,6 +55,8 @@ export type RefreshListener = (alias: string, account: Readonly<Account>) => voi
  */
 export class Refresher {
   private readonly inFlight = new Map<string, Promise<Account>>()
+  /** Pairs the issuer rotated that the store could not take yet: the only live copies. */
+  private readonly unsaved = new Map<string, UnsavedPair>()
   private readonly listeners: RefreshListener[] = []
 
   constructor(
@@ -71,54 +99,90 @@ export class Refresher {
     return this.inFlight.has(alias)
   }
 
-  refresh(alias: string, reason: string): Promise<Account> {
+  /**
+   * Refreshes the account's tokens, single-flight per alias. With `unlessValidFor`,
+   * a token that has (meanwhile) become valid for that long is returned as it is.
+   */
+  refresh(alias: string, reason: string, opts: { unlessValidFor?: number } = {}): Promise<Account> {
     const running = this.inFlight.get(alias)
     if (running) return running
-    const p = this.run(alias, reason).finally(() => this.inFlight.delete(alias))
+    const p = this.run(alias, reason, opts.unlessValidFor).finally(() => this.inFlight.delete(alias))
     this.inFlight.set(alias, p)
     return p
   }
 
-  private async run(alias: string, reason: string): Promise<Account> {
-    const before = this.store.data.accounts[alias]
-    if (!before) throw new AccountGoneError(`account ${alias} no longer exists`)
-    const spent = before.refreshToken
-    // Write-ahead mark: if we die after the issuer rotated the token but before the
-    // new pair is saved, the next start knows this token may be spent and checks it.
-    await this.store.update((d) => {
+  private async run(alias: string, reason: string, unlessValidFor: number | undefined): Promise<Account> {
+    const pending = this.unsaved.get(alias)
+    if (pending) return this.retrySave(alias, pending, reason)
+    // Take the token to spend inside the write-ahead mutator: it runs after every write
+    // queued before it (a pair adopted from Codex, a new sign-in), so a token replaced
+    // meanwhile is never presented. The mark itself tells the next start, should we die
+    // after the issuer rotated but before the new pair is saved, to check this token.
+    const start = await this.save(alias, (d): { fresh: Account } | { spent: string } => {
       const a = d.accounts[alias]
-      if (a) a.refreshPendingSince = this.clock.now()
-    })
-    this.logger.info('refreshing tokens', { alias, reason })
-    try {
-      const set = await this.oauth.refresh(spent)
-      const saved = await this.store.update((d) => {
-        const a = d.accounts[alias]
-        if (!a) throw new AccountGoneError(`account ${alias} was removed during its refresh`)
-        const id = identityFromTokens({ accessToken: set.accessToken, idToken: set.idToken ?? a.idToken })
-        a.accessToken = set.accessToken
-        a.refreshToken = set.refreshToken ?? a.refreshToken
-        if (set.idToken) a.idToken = set.idToken
-        a.expiresAt = set.expiresAt ?? id.exp ?? a.expiresAt
-        a.lastRefresh = new Date(this.clock.now()).toISOString()
-        if (id.planType) a.planType = id.planType
-        for (const k of ['refreshPendingSince', 'cooldownUntil', 'cooldownReason', 'refreshFailures', 'nextRefreshAt'] as const) delete a[k]
-        return structuredClone(a)
-      })
-      this.bus.emit('token.refreshed', { alias, expiresAt: saved.expiresAt, reason })
-      for (const fn of this.listeners) {
-        try {
-          await fn(alias, saved)
-        } catch (err) {
-          this.logger.warn('a refresh listener failed', { alias, error: err instanceof Error ? err.message : String(err) })
-        }
+      if (!a) throw new AccountGoneError(`account ${alias} no longer exists`)
+      if (unlessValidFor !== undefined && a.expiresAt - this.clock.now() > unlessValidFor && !a.refreshPendingSince) {
+        return { fresh: structuredClone(a) }
       }
-      return saved
+      a.refreshPendingSince = this.clock.now()
+      return { spent: a.refreshToken }
+    })
+    if ('fresh' in start) return start.fresh
+    const { spent } = start
+    this.logger.info('refreshing tokens', { alias, reason })
+    let set: TokenSet
+    try {
+      set = await this.oauth.refresh(spent)
     } catch (err) {
-      if (err instanceof AccountGoneError) throw err
-      const failure = isRefreshError(err) ? err : new RefreshError('network', String(err), { permanent: false })
+      const failure = isRefreshError(err) ? err : new RefreshError('network', 'token refresh failed', { permanent: false })
       await this.recordFailure(alias, spent, failure)
       throw failure
+    }
+    // From here the issuer has spent `spent`: this pair is the only live copy until saved.
+    const pair = { spent, set }
+    this.unsaved.set(alias, pair)
+    return this.retrySave(alias, pair, reason)
+  }
+
+  /** Saves a rotated pair; on a store failure it stays in memory and the next refresh retries the save. */
+  private async retrySave(alias: string, pair: UnsavedPair, reason: string): Promise<Account> {
+    const saved = await this.save(alias, (d) => {
+      const a = d.accounts[alias]
+      if (!a) throw new AccountGoneError(`account ${alias} was removed during its refresh`)
+      // Something replaced the token we spent (a re-login, an adoption): keep ours only
+      // if it is the same account and newer.
+      if (a.refreshToken !== pair.spent && !(isNewerToken(pair.set.accessToken, a.accessToken) && sameAccount(a, pair.set))) {
+        return undefined
+      }
+      applyPair(a, pair.set, this.clock.now())
+      return structuredClone(a)
+    })
+    this.unsaved.delete(alias)
+    if (!saved) {
+      this.logger.warn('discarded a refreshed pair: the account changed during the refresh', { alias })
+      const current = this.store.data.accounts[alias]
+      if (!current) throw new AccountGoneError(`account ${alias} was removed during its refresh`)
+      return current
+    }
+    this.bus.emit('token.refreshed', { alias, expiresAt: saved.expiresAt, reason })
+    for (const fn of this.listeners) {
+      try {
+        await fn(alias, saved)
+      } catch (err) {
+        this.logger.warn('a refresh listener failed', { alias, error: err instanceof Error ? err.message : String(err) })
+      }
+    }
+    return saved
+  }
+
+  /** store.update, with a failure to persist reported as STORE_UNAVAILABLE (never as a refresh error). */
+  private async save<T>(alias: string, mutate: (d: StoreData) => T): Promise<T> {
+    try {
+      return await this.store.update(mutate)
+    } catch (err) {
+      if (err instanceof AccountGoneError) throw err
+      this.logger.error('could not save tokens to the store', { alias, error: err instanceof Error ? err.message : String(err) })
+      throw new RpcError(ErrorCode.STORE_UNAVAILABLE, 'the account store could not be written (disk full or read-only?); see the daemon log')
     }
   }
 

@@ -5,24 +5,30 @@
  */
 import { mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeSync, closeSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { startTestApp, type TestApp } from '../helpers/app.js'
+import { describe, expect, it } from 'vitest'
+import type { TestApp } from '../helpers/app.js'
+import { closedAfterEach } from '../helpers/issuer-app.js'
 import { alice, authJsonFor, pairFor, until, writeInPlace, type Pair } from './helpers.js'
 
-let t: TestApp | undefined
-afterEach(async () => {
-  await t?.close()
-  t = undefined
-})
-
-async function start(): Promise<TestApp> {
-  t = await startTestApp({ noKeepAlive: true })
-  return t
-}
+const daemons = closedAfterEach()
+const start = (): Promise<TestApp> => daemons.app()
 
 const stored = (app: TestApp, alias = 'alice') => app.app.components.store.data.accounts[alias]
 const adopted = (app: TestApp, p: Pair) => () => stored(app)?.accessToken === p.accessToken && stored(app)?.refreshToken === p.refreshToken
 const now = (): number => Math.floor(Date.now() / 1000)
+
+/** Writes `p` to auth.json in place and waits until the daemon holds it. */
+async function writeAdopted(app: TestApp, p: Pair, what: string): Promise<void> {
+  writeInPlace(app.dirs.codexAuthFile, authJsonFor(p))
+  await until(adopted(app, p), what)
+}
+
+/** A daemon that has adopted a first auth.json pair issued `ageS` seconds ago. */
+async function startAdopted(ageS: number): Promise<{ app: TestApp; file: string }> {
+  const app = await start()
+  await writeAdopted(app, pairFor(alice, now() - ageS), 'first pair')
+  return { app, file: app.dirs.codexAuthFile }
+}
 
 describe('Codex auth.json watcher', () => {
   it('adopts a file that appears after start, in a directory that did not exist', async () => {
@@ -30,8 +36,7 @@ describe('Codex auth.json watcher', () => {
     const file = app.dirs.codexAuthFile
     expect(app.app.components.codex.watching).not.toBe(dirname(file))
     const p = pairFor(alice)
-    writeInPlace(file, authJsonFor(p))
-    await until(adopted(app, p), 'adoption of a new file')
+    await writeAdopted(app, p, 'adoption of a new file')
     const acc = stored(app)
     expect(acc.source).toBe('codex')
     expect(acc.idToken).toBe(p.idToken)
@@ -43,22 +48,12 @@ describe('Codex auth.json watcher', () => {
   })
 
   it('adopts an in-place rewrite', async () => {
-    const app = await start()
-    const file = app.dirs.codexAuthFile
-    const p1 = pairFor(alice, now() - 100)
-    writeInPlace(file, authJsonFor(p1))
-    await until(adopted(app, p1), 'first pair')
-    const p2 = pairFor(alice, now())
-    writeInPlace(file, authJsonFor(p2))
-    await until(adopted(app, p2), 'in-place rewrite')
+    const { app } = await startAdopted(100)
+    await writeAdopted(app, pairFor(alice, now()), 'in-place rewrite')
   })
 
   it('adopts a rename-replace (Codex 0.169 writes a temp file and renames it)', async () => {
-    const app = await start()
-    const file = app.dirs.codexAuthFile
-    const p1 = pairFor(alice, now() - 100)
-    writeInPlace(file, authJsonFor(p1))
-    await until(adopted(app, p1), 'first pair')
+    const { app, file } = await startAdopted(100)
     const p2 = pairFor(alice, now())
     const tmp = join(dirname(file), '.auth-abc123')
     writeFileSync(tmp, JSON.stringify(authJsonFor(p2), null, 2), { mode: 0o600 })
@@ -67,34 +62,20 @@ describe('Codex auth.json watcher', () => {
   })
 
   it('adopts a file deleted and created again', async () => {
-    const app = await start()
-    const file = app.dirs.codexAuthFile
-    const p1 = pairFor(alice, now() - 100)
-    writeInPlace(file, authJsonFor(p1))
-    await until(adopted(app, p1), 'first pair')
+    const { app, file } = await startAdopted(100)
     unlinkSync(file)
     await until(async () => (await app.client.call('codex.sync', {})).action === 'missing', 'the file being missing')
-    const p2 = pairFor(alice, now())
-    writeInPlace(file, authJsonFor(p2))
-    await until(adopted(app, p2), 'recreated file')
+    await writeAdopted(app, pairFor(alice, now()), 'recreated file')
   })
 
   it('survives its directory being removed and recreated', async () => {
-    const app = await start()
-    const file = app.dirs.codexAuthFile
+    const { app, file } = await startAdopted(200)
     const dir = dirname(file)
-    const p1 = pairFor(alice, now() - 200)
-    writeInPlace(file, authJsonFor(p1))
-    await until(adopted(app, p1), 'first pair')
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir)
-    const p2 = pairFor(alice, now() - 100)
-    writeInPlace(file, authJsonFor(p2))
-    await until(adopted(app, p2), 'file in the recreated directory')
+    await writeAdopted(app, pairFor(alice, now() - 100), 'file in the recreated directory')
     // And the new directory is really watched, not only found once by a re-check.
-    const p3 = pairFor(alice, now())
-    writeInPlace(file, authJsonFor(p3))
-    await until(adopted(app, p3), 'a later change in the recreated directory')
+    await writeAdopted(app, pairFor(alice, now()), 'a later change in the recreated directory')
   })
 
   it('retries a half-written file and adopts it once it is complete', async () => {
@@ -137,9 +118,7 @@ describe('Codex auth.json watcher', () => {
       d.accounts.alice.authInvalidReason = 'token refresh rejected (refresh_token_reused); sign in again'
     })
     expect((await app.client.call('accounts.get', { alias: 'alice' })).health).toBe('auth_invalid')
-    const fresh = pairFor(alice, now())
-    writeInPlace(app.dirs.codexAuthFile, authJsonFor(fresh))
-    await until(adopted(app, fresh), 'the fresh pair')
+    await writeAdopted(app, pairFor(alice, now()), 'the fresh pair')
     expect((await app.client.call('accounts.get', { alias: 'alice' })).health).toBe('ok')
   })
 

@@ -5,28 +5,22 @@
  */
 import { statSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../protocol/errors.js'
 import { isJwt } from '../../daemon/auth/jwt.js'
 import { runFakeCodex } from '../fakes/codex-cli.js'
-import { startFakeIssuer, type FakeIssuer, type IssuedTokens } from '../fakes/issuer.js'
-import { startTestApp, type TestApp } from '../helpers/app.js'
+import type { FakeIssuer, IssuedTokens } from '../fakes/issuer.js'
+import type { TestApp } from '../helpers/app.js'
+import { closedAfterEach } from '../helpers/issuer-app.js'
 import { alice, authJsonFor, bob, readJson, until, writeInPlace } from './helpers.js'
 import { renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-let t: TestApp | undefined
-let issuer: FakeIssuer | undefined
-afterEach(async () => {
-  await t?.close()
-  await issuer?.close()
-  t = issuer = undefined
-})
+const daemons = closedAfterEach()
 
 async function setup(): Promise<{ app: TestApp; issuer: FakeIssuer; file: string }> {
-  issuer = await startFakeIssuer()
-  t = await startTestApp({ env: { OPENCODE_MULTI_AUTH_ISSUER: issuer.url }, noKeepAlive: true })
-  return { app: t, issuer, file: t.dirs.codexAuthFile }
+  const { app, issuer } = await daemons.withIssuer()
+  return { app, issuer, file: app.dirs.codexAuthFile }
 }
 
 const stored = (app: TestApp, alias: string) => app.app.components.store.data.accounts[alias]

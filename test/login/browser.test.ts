@@ -6,28 +6,25 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../protocol/errors.js'
 import type { LoginStart } from '../../protocol/methods.js'
-import { s256, startFakeIssuer, type FakeIssuer } from '../fakes/issuer.js'
+import { s256, type FakeIssuer } from '../fakes/issuer.js'
 import type { Identity } from '../fakes/jwt.js'
-import { startTestApp, type TestApp } from '../helpers/app.js'
-import { freePort, occupy, toLoopback } from './helpers.js'
+import type { TestApp } from '../helpers/app.js'
+import { closedAfterEach } from '../helpers/issuer-app.js'
+import { freePort, occupy, toLoopback, twoFreePorts } from './helpers.js'
 
-let t: TestApp | undefined
-let issuer: FakeIssuer | undefined
+const daemons = closedAfterEach()
+// Registered after `daemons`, so these run before the daemon closes.
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c()
-  await t?.close()
-  await issuer?.close()
-  t = issuer = undefined
 })
 
 const carol: Identity = { email: 'carol@example.com', accountId: 'acc-carol', userId: 'user-carol', planType: 'pro' }
 
 async function setup(ports?: string): Promise<{ app: TestApp; issuer: FakeIssuer; ports: number[] }> {
-  issuer = await startFakeIssuer()
-  const list = ports ?? `${await freePort()},${await freePort()}`
-  t = await startTestApp({ env: { OPENCODE_MULTI_AUTH_ISSUER: issuer.url, OPENCODE_MULTI_AUTH_LOGIN_PORTS: list }, noKeepAlive: true })
-  return { app: t, issuer, ports: list.split(',').map(Number) }
+  const list = ports ?? (await twoFreePorts())
+  const { app, issuer } = await daemons.withIssuer({ env: { OPENCODE_MULTI_AUTH_LOGIN_PORTS: list } })
+  return { app, issuer, ports: list.split(',').map(Number) }
 }
 
 /** The browser: GET the authorize URL, take the redirect, GET the callback. */

@@ -9,23 +9,20 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startFakeIssuer, type FakeIssuer } from '../fakes/issuer.js'
 import type { Identity } from '../fakes/jwt.js'
-import { startTestApp, type TestApp } from '../helpers/app.js'
+import type { TestApp } from '../helpers/app.js'
+import { closedAfterEach } from '../helpers/issuer-app.js'
 import { alice, authJsonFor, bob, pairFor, readJson, until, writeInPlace } from '../codex/helpers.js'
-import { freePort, toLoopback } from './helpers.js'
+import { toLoopback, twoFreePorts } from './helpers.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
-let t: TestApp | undefined
-let issuer: FakeIssuer | undefined
+const daemons = closedAfterEach()
+// Registered after `daemons`, so the children are killed before the daemon closes.
 const children: ChildProcess[] = []
-afterEach(async () => {
+afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill()
-  await t?.close()
-  await issuer?.close()
-  t = issuer = undefined
 })
 
 interface Run {
@@ -53,8 +50,7 @@ const erin: Identity = { email: 'erin@example.com', accountId: 'acc-erin', userI
 
 describe('CLI: add, import, codex', () => {
   it('add --device prints the code and URL, waits, and prints the account', async () => {
-    issuer = await startFakeIssuer({ deviceIntervalS: 0.25 })
-    t = await startTestApp({ env: { OPENCODE_MULTI_AUTH_ISSUER: issuer.url }, noKeepAlive: true })
+    const { app: t, issuer } = await daemons.withIssuer({ issuer: { deviceIntervalS: 0.25 } })
     const run = cli(t, ['add', 'erin-work', '--device', '--json'])
     const code = await until(() => /enter the code: ([A-F0-9]{4}-[A-F0-9]{4})/.exec(run.stderr())?.[1], 'the user code', 15_000)
     expect(run.stderr()).toContain(`${issuer.url}/codex/device`)
@@ -64,11 +60,7 @@ describe('CLI: add, import, codex', () => {
   })
 
   it('add (browser, --no-open) prints the URL and completes when the browser comes back', async () => {
-    issuer = await startFakeIssuer()
-    t = await startTestApp({
-      env: { OPENCODE_MULTI_AUTH_ISSUER: issuer.url, OPENCODE_MULTI_AUTH_LOGIN_PORTS: `${await freePort()},${await freePort()}` },
-      noKeepAlive: true,
-    })
+    const { app: t, issuer } = await daemons.withIssuer({ env: { OPENCODE_MULTI_AUTH_LOGIN_PORTS: await twoFreePorts() } })
     issuer.setNextLogin(erin)
     const run = cli(t, ['add', '--no-open'])
     const url = await until(() => /(http:\/\/\S+\/oauth\/authorize\?\S+)/.exec(run.stdout())?.[1], 'the sign-in URL', 15_000)
@@ -79,7 +71,7 @@ describe('CLI: add, import, codex', () => {
   })
 
   it('import --legacy sends each entry of the old array store through identity matching', async () => {
-    t = await startTestApp({ noKeepAlive: true })
+    const t = await daemons.app()
     const a = pairFor(alice)
     const b = pairFor(bob)
     const alice2: Identity = { email: 'alice@other.example', accountId: 'acc-a2', userId: 'user-a2' }
@@ -118,7 +110,7 @@ describe('CLI: add, import, codex', () => {
   })
 
   it('import --legacy without a path reads the default file under ~/.config/opencode', async () => {
-    t = await startTestApp({ noKeepAlive: true })
+    const t = await daemons.app()
     const a = pairFor(alice)
     writeInPlace(join(t.dirs.home, '.config', 'opencode', 'opencode-multi-auth-codex-accounts.json'), {
       accounts: [{ email: 'alice@example.com', accessToken: a.accessToken, refreshToken: a.refreshToken }],
@@ -129,7 +121,7 @@ describe('CLI: add, import, codex', () => {
   })
 
   it('import --codex adopts auth.json now; codex use switches it', async () => {
-    t = await startTestApp({ noKeepAlive: true })
+    const t = await daemons.app()
     const a = pairFor(alice)
     writeInPlace(t.dirs.codexAuthFile, authJsonFor(a))
     const imp = cli(t, ['import', '--codex', '--json'])

@@ -1,26 +1,17 @@
 /** Device-code sign-in end to end against the fake issuer. */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../protocol/errors.js'
-import { startFakeIssuer, type FakeIssuer } from '../fakes/issuer.js'
 import type { Identity } from '../fakes/jwt.js'
-import { startTestApp, type TestApp } from '../helpers/app.js'
+import { closedAfterEach, type IssuerApp } from '../helpers/issuer-app.js'
 import { until } from '../codex/helpers.js'
 
-let t: TestApp | undefined
-let issuer: FakeIssuer | undefined
-afterEach(async () => {
-  await t?.close()
-  await issuer?.close()
-  t = issuer = undefined
-})
+const daemons = closedAfterEach()
 
 const dave: Identity = { email: 'dave@example.com', accountId: 'acc-dave', userId: 'user-dave', planType: 'team' }
 
-async function setup(): Promise<{ app: TestApp; issuer: FakeIssuer }> {
+function setup(): Promise<IssuerApp> {
   // The real issuer says "5"; a quarter second keeps the test short and still polls.
-  issuer = await startFakeIssuer({ deviceIntervalS: 0.25 })
-  t = await startTestApp({ env: { OPENCODE_MULTI_AUTH_ISSUER: issuer.url }, noKeepAlive: true })
-  return { app: t, issuer }
+  return daemons.withIssuer({ issuer: { deviceIntervalS: 0.25 } })
 }
 
 describe('device sign-in', () => {

@@ -27,3 +27,8 @@ export function toLoopback(url: string): string {
   if (u.hostname === 'localhost') u.hostname = '127.0.0.1'
   return u.toString()
 }
+
+/** OPENCODE_MULTI_AUTH_LOGIN_PORTS naming two ports free a moment ago. */
+export async function twoFreePorts(): Promise<string> {
+  return `${await freePort()},${await freePort()}`
+}

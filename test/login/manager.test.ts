@@ -16,19 +16,24 @@ afterEach(async () => {
 
 const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not expected in this test')) })
 
+/** A manager whose issuer, OAuth client, accounts and fetch must not be used: only deadlines and ports matter here. */
+function newManager(clock: FakeClock, ports?: number[]): LoginManager {
+  return new LoginManager({
+    issuer: 'http://127.0.0.1:9',
+    oauth: unused as OAuthClient,
+    accounts: unused as AccountService,
+    fetch: unused as typeof fetch,
+    clock,
+    logger: silentLogger,
+    ...(ports ? { ports } : {}),
+  })
+}
+
 describe('LoginManager', () => {
   it('fails a browser sign-in after 5 minutes and frees its port', async () => {
     const clock = new FakeClock()
     const port = await freePort()
-    manager = new LoginManager({
-      issuer: 'http://127.0.0.1:9',
-      oauth: unused as OAuthClient,
-      accounts: unused as AccountService,
-      fetch: unused as typeof fetch,
-      clock,
-      logger: silentLogger,
-      ports: [port],
-    })
+    manager = newManager(clock, [port])
     const start = await manager.start({ method: 'browser' })
     expect(start.expiresAt).toBe(clock.now() + 5 * 60_000)
     const waited = manager.wait(start.loginId).catch((e: unknown) => e)
@@ -44,15 +49,7 @@ describe('LoginManager', () => {
   it('two sign-ins started at once: the later one wins, on the same first port', async () => {
     const ports = [await freePort(), await freePort()]
     const clock = new FakeClock()
-    manager = new LoginManager({
-      issuer: 'http://127.0.0.1:9',
-      oauth: unused as OAuthClient,
-      accounts: unused as AccountService,
-      fetch: unused as typeof fetch,
-      clock,
-      logger: silentLogger,
-      ports,
-    })
+    manager = newManager(clock, ports)
     const [a, b] = await Promise.all([manager.start({ method: 'browser' }), manager.start({ method: 'browser' })])
     const port = (s: { url: string }) => new URL(new URL(s.url).searchParams.get('redirect_uri')!).port
     expect(port(a)).toBe(String(ports[0]))
@@ -64,14 +61,7 @@ describe('LoginManager', () => {
   })
 
   it('answers an unknown login id with LOGIN_FAILED', async () => {
-    manager = new LoginManager({
-      issuer: 'http://127.0.0.1:9',
-      oauth: unused as OAuthClient,
-      accounts: unused as AccountService,
-      fetch: unused as typeof fetch,
-      clock: new FakeClock(),
-      logger: silentLogger,
-    })
+    manager = newManager(new FakeClock())
     await expect(manager.wait('nope')).rejects.toMatchObject({ code: ErrorCode.LOGIN_FAILED })
   })
 

@@ -3,20 +3,13 @@
  * identity. Whichever way the tokens arrive — Codex auth.json, sign-in — two
  * seats stay two accounts, and a seat's new tokens land on that seat only.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { startFakeIssuer, type FakeIssuer } from '../fakes/issuer.js'
+import { describe, expect, it } from 'vitest'
 import type { Identity } from '../fakes/jwt.js'
-import { startTestApp, type TestApp } from '../helpers/app.js'
+import { closedAfterEach } from '../helpers/issuer-app.js'
 import { authJsonFor, pairFor, until, writeInPlace } from '../codex/helpers.js'
-import { freePort, toLoopback } from './helpers.js'
+import { toLoopback, twoFreePorts } from './helpers.js'
 
-let t: TestApp | undefined
-let issuer: FakeIssuer | undefined
-afterEach(async () => {
-  await t?.close()
-  await issuer?.close()
-  t = issuer = undefined
-})
+const daemons = closedAfterEach()
 
 // Same workspace, same email local part even: only the user id tells them apart.
 const seat1: Identity = { email: 'dev@team.example', accountId: 'acc-team', userId: 'user-1', planType: 'team' }
@@ -24,8 +17,7 @@ const seat2: Identity = { email: 'dev@team.example', accountId: 'acc-team', user
 
 describe('team seats', () => {
   it('two seats adopted from Codex auth.json stay two accounts', async () => {
-    t = await startTestApp({ noKeepAlive: true })
-    const app = t
+    const app = await daemons.app()
     const now = Math.floor(Date.now() / 1000)
     const accounts = () => Object.values(app.app.components.store.data.accounts)
     const p1 = pairFor(seat1, now - 10)
@@ -41,11 +33,7 @@ describe('team seats', () => {
   })
 
   it('signing in as the second seat adds an account instead of replacing the first', async () => {
-    issuer = await startFakeIssuer()
-    t = await startTestApp({
-      env: { OPENCODE_MULTI_AUTH_ISSUER: issuer.url, OPENCODE_MULTI_AUTH_LOGIN_PORTS: `${await freePort()},${await freePort()}` },
-      noKeepAlive: true,
-    })
+    const { app: t, issuer } = await daemons.withIssuer({ env: { OPENCODE_MULTI_AUTH_LOGIN_PORTS: await twoFreePorts() } })
     const first = issuer.addAccount(seat1)
     await t.client.call('accounts.add', { accessToken: first.accessToken, refreshToken: first.refreshToken, idToken: first.idToken })
     issuer.setNextLogin(seat2)

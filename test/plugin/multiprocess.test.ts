@@ -32,9 +32,9 @@ function runWorker(id: number, env: Record<string, string>, requests: number): P
 describe('four plugin instances in four processes share one daemon', () => {
   let h: Harness
   beforeAll(async () => {
-    // Access tokens live 61 s and token.get guarantees 60 s: every token goes stale
-    // about a second after it is minted, so accounts keep expiring throughout the run.
-    h = await startHarness({ accessTokenTtlS: 61 })
+    // Access tokens live 60 s and token.get guarantees more than 60 s: every token is
+    // stale the moment it is minted, so each request meets an expiring account.
+    h = await startHarness({ accessTokenTtlS: 60 })
     for (const name of ['a', 'b', 'c']) await h.addAccount(name)
   })
   afterAll(async () => h?.close())

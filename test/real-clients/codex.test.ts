@@ -12,43 +12,18 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startFakeIssuer, type FakeIssuer } from '../fakes/issuer.js'
-import { startTestApp, type TestApp } from '../helpers/app.js'
+import type { FakeIssuer } from '../fakes/issuer.js'
+import type { TestApp } from '../helpers/app.js'
+import { startIssuerApp, type IssuerApp } from '../helpers/issuer-app.js'
 import { alice, authJsonFor, bob, pairFor, readJson, until, writeInPlace } from '../codex/helpers.js'
+import { installed, proxyEnv, startGuard, type Guard } from './support.js'
 
-const RC = dirname(fileURLToPath(import.meta.url))
-const CODEX = join(RC, 'node_modules', '.bin', 'codex')
+const CODEX = installed('.bin', 'codex')
 const present = existsSync(CODEX)
 if (!present) {
   console.warn(`real Codex CLI tests skipped: ${CODEX} is missing (install with \`node test/real-clients/ensure.mjs\`)`)
-}
-
-/** RECIPES.md §1 guard: a CONNECT or absolute-URL request is an attempt to reach the internet. */
-async function startGuard(): Promise<{ url: string; attempts: string[]; close(): Promise<void> }> {
-  const attempts: string[] = []
-  const server: Server = createServer((req, res) => {
-    attempts.push(`${req.method} ${req.url}`)
-    res.writeHead(403).end()
-  })
-  server.on('connect', (req, socket) => {
-    attempts.push(`CONNECT ${req.url}`)
-    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n')
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  const addr = server.address()
-  return {
-    url: `http://127.0.0.1:${addr && typeof addr === 'object' ? addr.port : 0}`,
-    attempts,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r())
-        server.closeAllConnections()
-      }),
-  }
 }
 
 /** RECIPES.md §1: every request Codex still makes goes to loopback (404s there are fine). */
@@ -140,24 +115,22 @@ function runCodex(args: string[], env: Record<string, string>): Promise<{ code: 
 }
 
 describe.skipIf(!present)('the real Codex CLI beside the daemon', () => {
-  let t: TestApp | undefined
-  let issuer: FakeIssuer | undefined
-  let guard: Awaited<ReturnType<typeof startGuard>> | undefined
+  let pair: IssuerApp | undefined
+  let guard: Guard | undefined
   let server: AppServer | undefined
   afterEach(async () => {
     await server?.close()
-    if (issuer) expect(issuer.reuseDetected, 'a spent refresh token reached the issuer').toBe(0)
+    if (pair) expect(pair.issuer.reuseDetected, 'a spent refresh token reached the issuer').toBe(0)
     if (guard) expect(guard.attempts, 'Codex tried to reach the internet').toEqual([])
-    await t?.close()
-    await issuer?.close()
+    await pair?.close()
     await guard?.close()
-    t = issuer = guard = server = undefined
+    pair = guard = server = undefined
   })
 
   async function setup(): Promise<{ app: TestApp; issuer: FakeIssuer; file: string; env: Record<string, string> }> {
     guard = await startGuard()
-    issuer = await startFakeIssuer()
-    t = await startTestApp({ env: { OPENCODE_MULTI_AUTH_ISSUER: issuer.url }, noKeepAlive: true })
+    pair = await startIssuerApp()
+    const { app: t, issuer } = pair
     const codexHome = t.dirs.env.CODEX_HOME
     mkdirSync(codexHome, { recursive: true })
     writeFileSync(join(codexHome, 'config.toml'), codexConfig(issuer.url))
@@ -167,9 +140,7 @@ describe.skipIf(!present)('the real Codex CLI beside the daemon', () => {
       CODEX_HOME: codexHome,
       CODEX_REFRESH_TOKEN_URL_OVERRIDE: issuer.tokenUrl,
       RUST_LOG: 'warn',
-      HTTPS_PROXY: guard.url,
-      HTTP_PROXY: guard.url,
-      NO_PROXY: '127.0.0.1,localhost',
+      ...proxyEnv(guard.url),
     }
     return { app: t, issuer, file: t.dirs.codexAuthFile, env }
   }

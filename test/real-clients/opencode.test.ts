@@ -6,18 +6,17 @@
  * (each test asserts it saw none), and each run has its own HOME/XDG.
  */
 import { spawn } from 'node:child_process'
-import { createServer, type Server } from 'node:http'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { decodeJwt } from '../fakes/jwt.js'
 import { startHarness, type Harness } from '../plugin/harness.js'
+import { RC, installed, proxyEnv, startGuard, type Guard } from './support.js'
 
-const RC = dirname(fileURLToPath(import.meta.url))
-const OPENCODE = join(RC, 'node_modules', '.bin', 'opencode')
-const PLUGIN_TYPES = join(RC, 'node_modules', '@opencode-ai', 'plugin')
+const OPENCODE = installed('.bin', 'opencode')
+const PLUGIN_TYPES = installed('@opencode-ai', 'plugin')
 const PLUGIN = pathToFileURL(resolve(RC, '..', '..', 'client', 'plugin', 'index.ts')).href
 const RUN_TIMEOUT_MS = 60_000
 
@@ -27,30 +26,6 @@ if (!present) {
     `real OpenCode tests skipped: ${OPENCODE} or ${PLUGIN_TYPES} is missing ` +
       '(install with `node test/real-clients/ensure.mjs`, or `npm ci` in test/real-clients)',
   )
-}
-
-/** RECIPES.md §1 guard: HTTP(S)_PROXY points here; a CONNECT or absolute-URL request is an internet attempt. */
-async function startGuard(): Promise<{ url: string; attempts: string[]; close(): Promise<void> }> {
-  const attempts: string[] = []
-  const server: Server = createServer((req, res) => {
-    attempts.push(`${req.method} ${req.url}`)
-    res.writeHead(403).end()
-  })
-  server.on('connect', (req, socket) => {
-    attempts.push(`CONNECT ${req.url}`)
-    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n')
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  const addr = server.address()
-  const port = addr && typeof addr === 'object' ? addr.port : 0
-  return {
-    url: `http://127.0.0.1:${port}`,
-    attempts,
-    close: () => new Promise<void>((r) => {
-      server.close(() => r())
-      server.closeAllConnections()
-    }),
-  }
 }
 
 interface Run {
@@ -93,9 +68,7 @@ function openCodeHome(proxy: string): { root: string; work: string; env: Record<
     OPENCODE_DISABLE_SHARE: '1',
     OPENCODE_DISABLE_CLAUDE_CODE: '1',
     // Anything that is not loopback goes to the guard: refused at once, and recorded.
-    HTTPS_PROXY: proxy,
-    HTTP_PROXY: proxy,
-    NO_PROXY: '127.0.0.1,localhost',
+    ...proxyEnv(proxy),
     // The marker our sign-in methods store: OpenCode runs the loader only when a credential exists.
     OPENCODE_AUTH_CONTENT: JSON.stringify({ openai: { type: 'api', key: 'opencode-multi-auth' } }),
     NO_COLOR: '1',
@@ -144,7 +117,7 @@ async function firstInOrder(h: Harness): Promise<string> {
 
 describe.skipIf(!present)('the real OpenCode with our plugin (opencode run)', () => {
   let h: Harness | undefined
-  let guard: Awaited<ReturnType<typeof startGuard>> | undefined
+  let guard: Guard | undefined
   afterEach(async () => {
     if (h) expect(h.issuer.reuseDetected).toBe(0)
     if (guard) expect(guard.attempts, 'OpenCode tried to reach the internet').toEqual([])
@@ -204,7 +177,9 @@ describe.skipIf(!present)('the real OpenCode with our plugin (opencode run)', ()
     const calls = responsesCalls(h)
     expect(calls.filter((r) => r.accountId === `acct-${first}`).map((r) => r.status)).toEqual([429])
     const onSecond = calls.filter((r) => r.accountId === `acct-${second}`)
-    expect(onSecond.length).toBeGreaterThanOrEqual(2)
+    // The main request is served by B; the title request may or may not finish before
+    // `opencode run` exits, so it is not counted on.
+    expect(onSecond.some((r) => (r.body as { model?: string }).model === 'gpt-5.5')).toBe(true)
     expect(onSecond.every((r) => r.status === 200)).toBe(true)
     expect((await h.account(first)).health).toBe('rate_limited')
   }, 90_000)

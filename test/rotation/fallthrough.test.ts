@@ -1,29 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startFakeIssuer, type FakeIssuer } from '../fakes/issuer.js'
-import { startTestApp, type TestApp } from '../helpers/app.js'
-import { identity } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { addAccount } from '../helpers/accounts.js'
+import { useIssuerApp } from '../helpers/issuer-app.js'
 
 describe('rotation against the fake issuer', () => {
-  let issuer: FakeIssuer
-  let t: TestApp
-
-  beforeEach(async () => {
-    issuer = await startFakeIssuer()
-    // No keep-alive: it would refresh the expiring accounts on its own and eat the scripted failure.
-    t = await startTestApp({ env: { OPENCODE_MULTI_AUTH_ISSUER: issuer.url }, noKeepAlive: true })
-  })
-  afterEach(async () => {
-    await t.close()
-    await issuer.close()
-  })
+  // The daemon runs without keep-alive: it would refresh the expiring accounts on its own and eat the scripted failure.
+  const fx = useIssuerApp()
 
   /** Accounts whose tokens are about to expire, so token.get must refresh the one it picks. */
   async function add(alias: string, n: number, expiresInS = 1): Promise<void> {
-    const tokens = issuer.addAccount(identity(n), { expiresInS })
-    await t.client.call('accounts.add', { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, idToken: tokens.idToken, alias })
+    await addAccount(fx.t.client, fx.issuer, n, expiresInS, alias)
   }
 
   it('weighted-round-robin: the weighted pick’s refresh fails → the same token.get returns the next healthy account', async () => {
+    const { t, issuer } = fx
     await add('heavy', 1)
     await add('mid', 2)
     await add('light', 3)
@@ -42,6 +31,7 @@ describe('rotation against the fake issuer', () => {
   })
 
   it('403 whose body says the token was invalidated takes the 401 path: one refresh, retry on the same account', async () => {
+    const { t, issuer } = fx
     await add('a', 1, 3600)
     await add('b', 2, 3600)
     // A refresh in the last 15 s already answers a 401; make the last one older.

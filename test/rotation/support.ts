@@ -3,6 +3,7 @@ import type { Account, StoreData } from '../../daemon/store/schema.js'
 import type { SelectRequest } from '../../daemon/tokens/selection.js'
 import type { FakeClock } from '../helpers/clock.js'
 import { mintTokens, type Identity } from '../fakes/jwt.js'
+import { identity } from '../helpers/accounts.js'
 
 /** A small deterministic PRNG (mulberry32), so `random` runs are reproducible. */
 export function seeded(seed: number): () => number {
@@ -62,10 +63,6 @@ export function serveMany(n: number, sel: RotationSelector, store: MemStore, clo
 /** Usage windows as the headers would have left them: `left` percent remaining. */
 export function withLeft(left: number, now: number): Partial<Account> {
   return { rateLimits: { fiveHour: { usedPercent: 100 - left, windowMinutes: 300, resetAt: now + 3_600_000, updatedAt: now } } }
-}
-
-export function identity(n: number, over: Partial<Identity> = {}): Identity {
-  return { email: `user${n}@example.com`, accountId: `acct-${n}`, userId: `user-${n}`, planType: 'plus', ...over }
 }
 
 /** Tokens valid for 10 days from the fake clock's now (the daemon compares expiry to its clock). */

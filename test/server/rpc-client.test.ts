@@ -104,6 +104,24 @@ describe('RpcClient', () => {
     await expect(client.call('daemon.status', {})).rejects.toBeInstanceOf(DaemonNotRunningError)
   })
 
+  it('an oversized answer closes the connection with a clear error instead of throwing', async () => {
+    const big = 'x'.repeat(1024 * 1024 + 10)
+    const { path } = await fakeDaemon((req) =>
+      req.method === 'daemon.status' ? { jsonrpc: '2.0', id: req.id, result: status(PROTOCOL_VERSION) } : { jsonrpc: '2.0', id: req.id, result: { big } },
+    )
+    const client = await RpcClient.connect({ socketPath: path, timeoutMs: 5000 })
+    await expect(client.call('logs.tail', {})).rejects.toBeInstanceOf(DaemonNotRunningError)
+    expect(client.closed).toBe(true)
+  })
+
+  it('closes its socket when the version check fails', async () => {
+    const { path, sockets } = await fakeDaemon(() => undefined) // never answers
+    await expect(RpcClient.connect({ socketPath: path, timeoutMs: 200 })).rejects.toBeInstanceOf(CallTimeoutError)
+    await new Promise((r) => setImmediate(r))
+    await new Promise<void>((r) => (sockets[0].destroyed ? r() : sockets[0].once('close', () => r())))
+    expect(sockets[0].destroyed).toBe(true)
+  })
+
   it('hands event notifications to subscribers, and ignores other notifications', async () => {
     const fake = await fakeDaemon((req, socket) => {
       if (req.method === 'events.subscribe') {

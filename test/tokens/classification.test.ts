@@ -1,33 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../protocol/errors.js'
 import { RpcError } from '../../client/rpc/errors.js'
-import { startFakeIssuer, type FailureKind, type FakeIssuer } from '../fakes/issuer.js'
-import { startTestApp, type TestApp } from '../helpers/app.js'
-import { addAccount } from './support.js'
+import type { FailureKind } from '../fakes/issuer.js'
+import { addAccount } from '../helpers/accounts.js'
+import { useIssuerApp } from '../helpers/issuer-app.js'
 
 describe('refresh failures are classified (invariant 3)', () => {
-  let issuer: FakeIssuer
-  let t: TestApp
+  // One pair for the whole block; each test clears the store first.
+  const fx = useIssuerApp({ once: true })
   let n = 0
-
-  beforeAll(async () => {
-    issuer = await startFakeIssuer()
-    t = await startTestApp({ env: { OPENCODE_MULTI_AUTH_ISSUER: issuer.url }, noKeepAlive: true })
-  })
-  afterAll(async () => {
-    await t.close()
-    await issuer.close()
-  })
 
   /** One expired account alone in the store, so token.get must refresh it. */
   async function lonelyExpiredAccount(): Promise<string> {
+    const { t, issuer } = fx
     const { accounts } = await t.client.call('accounts.list', {})
     for (const a of accounts) await t.client.call('accounts.remove', { alias: a.alias })
     return (await addAccount(t.client, issuer, ++n, 1)).alias
   }
 
   async function getFails(): Promise<RpcError> {
-    const err = await t.client.call('token.get', {}).then(
+    const err = await fx.t.client.call('token.get', {}).then(
       () => undefined,
       (e: unknown) => e,
     )
@@ -38,6 +30,7 @@ describe('refresh failures are classified (invariant 3)', () => {
   const permanent: FailureKind[] = ['invalid_grant', 'refresh_token_expired', '401', '403']
   for (const kind of permanent) {
     it(`${kind} → auth_invalid after exactly one call, no retry`, async () => {
+      const { t, issuer } = fx
       const alias = await lonelyExpiredAccount()
       const before = issuer.refreshCalls
       issuer.failNext(1, kind)
@@ -54,6 +47,7 @@ describe('refresh failures are classified (invariant 3)', () => {
   }
 
   it('a spent refresh token (refresh_token_reused) → auth_invalid after one call', async () => {
+    const { t, issuer } = fx
     const alias = await lonelyExpiredAccount()
     const view = await t.client.call('accounts.get', { alias })
     // Someone else (a stale copy) spends the token the daemon holds.
@@ -73,6 +67,7 @@ describe('refresh failures are classified (invariant 3)', () => {
   const transient: FailureKind[] = ['500', '502', '503', '429', 'drop']
   for (const kind of transient) {
     it(`${kind} → three calls, then a cooldown that names the refresh failure`, async () => {
+      const { t, issuer } = fx
       const alias = await lonelyExpiredAccount()
       const before = issuer.refreshCalls
       issuer.failNext(3, kind)
@@ -88,6 +83,7 @@ describe('refresh failures are classified (invariant 3)', () => {
   }
 
   it('one transient failure then success: two calls, account healthy', async () => {
+    const { t, issuer } = fx
     const alias = await lonelyExpiredAccount()
     const before = issuer.refreshCalls
     const reusedBefore = issuer.reuseDetected

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { RpcClient } from '../../client/rpc/client.js'
 import { startFakeIssuer, type FakeIssuer } from '../fakes/issuer.js'
 import { cleanup, makeDirs, startDaemon, type SpawnedDaemon, type TestDirs } from '../helpers/daemon.js'
-import { identity } from './support.js'
+import { addAccount } from '../helpers/accounts.js'
 
 const ACCOUNTS = 4
 const TRIALS = 20
@@ -42,9 +42,8 @@ describe('kill -9 during a refresh storm never leaves a silently spent token', (
     const emails = new Map<string, string>()
     let client = await daemon.connect()
     for (let n = 1; n <= ACCOUNTS; n++) {
-      const t = issuer.addAccount(identity(n))
-      const v = await client.call('accounts.add', { accessToken: t.accessToken, refreshToken: t.refreshToken, idToken: t.idToken })
-      emails.set(v.alias, identity(n).email)
+      const v = await addAccount(client, issuer, n)
+      emails.set(v.alias, v.identity.email)
     }
     const aliases = [...emails.keys()]
     let lost = 0
@@ -78,8 +77,7 @@ describe('kill -9 during a refresh storm never leaves a silently spent token', (
       // Sign the lost ones in again, as the user would.
       for (const view of accounts.filter((a) => a.health === 'auth_invalid')) {
         const n = Number(emails.get(view.alias)!.match(/\d+/)![0])
-        const t = issuer.addAccount(identity(n))
-        await client.call('accounts.add', { accessToken: t.accessToken, refreshToken: t.refreshToken, idToken: t.idToken })
+        await addAccount(client, issuer, n)
       }
     }
     // The storm really was a storm, and crashes mid-refresh did happen.

@@ -1,24 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../protocol/errors.js'
 import { RpcError } from '../../client/rpc/errors.js'
-import { startFakeIssuer, type FakeIssuer } from '../fakes/issuer.js'
-import { startTestApp, type TestApp } from '../helpers/app.js'
-import { addAccount } from './support.js'
+import { addAccount } from '../helpers/accounts.js'
+import { useIssuerApp } from '../helpers/issuer-app.js'
 
 describe('token.get falls through to the next account', () => {
-  let issuer: FakeIssuer
-  let t: TestApp
-
-  beforeEach(async () => {
-    issuer = await startFakeIssuer()
-    t = await startTestApp({ env: { OPENCODE_MULTI_AUTH_ISSUER: issuer.url }, noKeepAlive: true })
-  })
-  afterEach(async () => {
-    await t.close()
-    await issuer.close()
-  })
+  const fx = useIssuerApp()
 
   it('the first account’s refresh fails → the same call returns the second account', async () => {
+    const { t, issuer } = fx
     const a = await addAccount(t.client, issuer, 1, 1)
     const b = await addAccount(t.client, issuer, 2, 1)
     issuer.failNext(1, 'invalid_grant')
@@ -31,6 +21,7 @@ describe('token.get falls through to the next account', () => {
   })
 
   it('no eligible account → NO_ELIGIBLE_ACCOUNTS with each alias, its reason and the earliest free time', async () => {
+    const { t, issuer } = fx
     const a = await addAccount(t.client, issuer, 1, 1)
     const b = await addAccount(t.client, issuer, 2, 1)
     issuer.failNext(1, 'invalid_grant')
@@ -45,6 +36,7 @@ describe('token.get falls through to the next account', () => {
   })
 
   it('an empty store says how to add an account', async () => {
+    const { t } = fx
     const err = (await t.client.call('token.get', {}).catch((e: unknown) => e)) as RpcError
     expect(err.code).toBe(ErrorCode.NO_ELIGIBLE_ACCOUNTS)
     expect(err.message).toMatch(/opencode-multi-auth add/)

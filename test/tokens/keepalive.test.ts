@@ -12,7 +12,7 @@ import { Refresher } from '../../daemon/tokens/refresher.js'
 import { upsertTokens } from '../../daemon/accounts/upsert.js'
 import { FakeClock } from '../helpers/clock.js'
 import { mintTokens } from '../fakes/jwt.js'
-import { identity } from './support.js'
+import { identity } from '../helpers/accounts.js'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR

@@ -1,23 +1,13 @@
 import { readFileSync } from 'node:fs'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startFakeIssuer, type FakeIssuer } from '../fakes/issuer.js'
-import { startTestApp, type TestApp } from '../helpers/app.js'
-import { addAccount } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { addAccount } from '../helpers/accounts.js'
+import { useIssuerApp } from '../helpers/issuer-app.js'
 
 describe('refresh single-flight and durability (invariants 1, 2)', () => {
-  let issuer: FakeIssuer
-  let t: TestApp
-
-  beforeEach(async () => {
-    issuer = await startFakeIssuer()
-    t = await startTestApp({ env: { OPENCODE_MULTI_AUTH_ISSUER: issuer.url }, noKeepAlive: true })
-  })
-  afterEach(async () => {
-    await t.close()
-    await issuer.close()
-  })
+  const fx = useIssuerApp()
 
   it('100 concurrent token.get on an expired account cause exactly one token-endpoint call', async () => {
+    const { t, issuer } = fx
     const a = await addAccount(t.client, issuer, 1, 1) // expires within the 60 s minimum
     issuer.setDelay(100) // keep the refresh in flight while every caller arrives
     const clients = await Promise.all(Array.from({ length: 10 }, () => t.connect()))
@@ -36,6 +26,7 @@ describe('refresh single-flight and durability (invariants 1, 2)', () => {
   })
 
   it('a refreshed pair is on disk before any client receives it', async () => {
+    const { t, issuer } = fx
     issuer.accessTokenTtlS = 30 // every minted token is inside the 60 s window: each get refreshes
     const a = await addAccount(t.client, issuer, 2, 1)
     for (let round = 0; round < 15; round++) {
@@ -52,6 +43,7 @@ describe('refresh single-flight and durability (invariants 1, 2)', () => {
   })
 
   it('a valid token is served without calling the issuer', async () => {
+    const { t, issuer } = fx
     await addAccount(t.client, issuer, 3) // ten days of life
     for (let i = 0; i < 20; i++) await t.client.call('token.get', {})
     expect(issuer.refreshCalls).toBe(0)
