@@ -1,22 +1,26 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { startApp, type App } from './app.js'
+import { runOneshot } from './oneshot.js'
 import { resolveConfig } from './config.js'
 import { createLogger } from './log/logger.js'
 import { SocketSetupError } from './server/socket-path.js'
 import { StoreEncryptedError, StoreLockedError } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
 
-const USAGE = `Usage: opencode-multi-authd [--passphrase-file FILE] [--version] [--help]
+const USAGE = `Usage: opencode-multi-authd [--passphrase-file FILE] [--oneshot] [--version] [--help]
 
 Runs the opencode-multi-auth daemon in the foreground. It owns the account
-store and answers JSON-RPC on a Unix socket. Environment: see README.md.`
+store and answers JSON-RPC on a Unix socket. Environment: see README.md.
+--oneshot: no daemon; apply one account change (a JSON-RPC request on stdin)
+under the store lock and print the answer (the CLI uses this when no daemon runs).`
 
 /** Exit codes: 0 clean stop, 1 could not start (another daemon, locked or encrypted store, bad socket). */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'passphrase-file': { type: 'string' },
+      oneshot: { type: 'boolean' },
       version: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -25,6 +29,7 @@ async function main(): Promise<void> {
   if (values.version) return void console.log(PACKAGE_VERSION)
 
   const config = resolveConfig({ env: process.env, passphraseFile: values['passphrase-file'] })
+  if (values.oneshot) return oneshot(config)
   const logger = createLogger({ level: config.logLevel, file: config.logFile })
   let app: App | undefined
   let exiting = false
@@ -60,6 +65,21 @@ async function main(): Promise<void> {
     await logger.close()
     process.exit(1)
   }
+}
+
+/** `--oneshot`: one account change from stdin, the answer on stdout; exit 1 only if the store cannot be had. */
+async function oneshot(config: ReturnType<typeof resolveConfig>): Promise<void> {
+  const logger = createLogger({ level: config.logLevel, file: config.logFile })
+  const chunks: Buffer[] = []
+  for await (const c of process.stdin) chunks.push(c as Buffer)
+  try {
+    process.stdout.write(`${await runOneshot(config, logger, Buffer.concat(chunks).toString('utf8').trim())}\n`)
+  } catch (err) {
+    const known = err instanceof StoreLockedError || err instanceof StoreEncryptedError
+    logger.error(known ? (err as Error).message : 'one-shot change failed', { error: known ? undefined : String(err) })
+    process.exitCode = 1
+  }
+  await logger.close()
 }
 
 void main()

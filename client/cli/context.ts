@@ -4,6 +4,7 @@ import * as paths from '../../protocol/paths.js'
 import { errorCodeName } from '../../protocol/errors.js'
 import type { MethodName, ParamsOf, ResultOf } from '../../protocol/methods.js'
 import { callOnce } from '../rpc/client.js'
+import { callOneshot, type OneshotMethod } from '../oneshot.js'
 import { CallTimeoutError, DaemonNotRunningError, ProtocolSkewError, RpcError } from '../rpc/errors.js'
 import { makeOut, printJson, type Out } from './output.js'
 
@@ -21,16 +22,32 @@ export interface Cli {
   socketPath: string
   pathEnv: paths.PathEnv
   call<M extends MethodName>(method: M, params: ParamsOf<M>, timeoutMs?: number): Promise<ResultOf<M>>
+  /**
+   * An account change: through the daemon when it runs, else applied by the daemon
+   * binary in one-shot mode under the store lock (a note says so on stderr).
+   */
+  change<M extends OneshotMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>>
 }
 
 export function makeCli(opts: GlobalOptions): Cli {
   const pathEnv = { env: process.env, home: homedir() }
   const socketPath = opts.socket ?? paths.socketPath(pathEnv)
+  const out = makeOut(Boolean(opts.json))
   return {
-    out: makeOut(Boolean(opts.json)),
+    out,
     socketPath,
     pathEnv,
     call: (method, params, timeoutMs) => callOnce({ socketPath, timeoutMs }, method, params, { timeoutMs }),
+    async change(method, params) {
+      try {
+        return await callOnce({ socketPath }, method, params)
+      } catch (err) {
+        if (!(err instanceof DaemonNotRunningError)) throw err
+        const result = await callOneshot(method, params, { ...process.env, OPENCODE_MULTI_AUTH_SOCKET: socketPath })
+        out.error('note: no daemon is running; the store was changed directly, under its lock')
+        return result
+      }
+    },
   }
 }
 

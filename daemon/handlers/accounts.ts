@@ -1,7 +1,7 @@
 import type { Handlers } from '../server/dispatch.js'
 import type { Components } from './context.js'
 
-export function accountHandlers(c: Components): Handlers {
+export function accountHandlers(c: Pick<Components, 'accounts'>): Handlers {
   return {
     'accounts.list': () => ({ accounts: c.accounts.list() }),
     'accounts.get': ({ alias }) => c.accounts.view(alias),

@@ -56,7 +56,7 @@ export function registerAccounts(program: Command, run: Action): void {
       run(async (alias: string | undefined, opts: GlobalOptions) => {
         const cli = makeCli(opts)
         const tokens = await readTokensFromStdin()
-        const view = await cli.call('accounts.add', { ...tokens, ...(alias ? { alias } : {}) })
+        const view = await cli.change('accounts.add', { ...tokens, ...(alias ? { alias } : {}) })
         if (cli.out.json) return printJson(cli.out, view)
         cli.out.print(`account ${view.alias}${view.email ? ` (${view.email})` : ''} saved`)
       }),
@@ -69,7 +69,7 @@ export function registerAccounts(program: Command, run: Action): void {
     .action(
       run(async (alias: string, opts: GlobalOptions) => {
         const cli = makeCli(opts)
-        await cli.call('accounts.remove', { alias })
+        await cli.change('accounts.remove', { alias })
         if (cli.out.json) return printJson(cli.out, { ok: true, alias })
         cli.out.print(`account ${alias} removed`)
       }),
@@ -86,7 +86,7 @@ export function registerAccounts(program: Command, run: Action): void {
       .action(
         run(async (alias: string, opts: GlobalOptions) => {
           const cli = makeCli(opts)
-          const view = await cli.call('accounts.setEnabled', { alias, enabled })
+          const view = await cli.change('accounts.setEnabled', { alias, enabled })
           if (cli.out.json) return printJson(cli.out, view)
           cli.out.print(`account ${alias} ${enabled ? 'enabled' : 'disabled'}`)
         }),
@@ -107,7 +107,7 @@ export function registerAccounts(program: Command, run: Action): void {
           weight = opts.weight === 'none' ? null : Number(opts.weight)
           if (weight !== null && !Number.isFinite(weight)) throw new UsageError(`--weight must be a number, got ${opts.weight}`)
         }
-        const view = await cli.call('accounts.update', { alias, tags, notes: opts.notes, weight })
+        const view = await cli.change('accounts.update', { alias, tags, notes: opts.notes, weight })
         if (cli.out.json) return printJson(cli.out, view)
         cli.out.print(`account ${alias} updated`)
       }),
