@@ -41,6 +41,18 @@ export class RotationSelector implements Selector {
     return this.ordered(ctx)
   }
 
+  /** A pinned account that failed within the call is RATE_LIMITED with its reason, as when it was already down. */
+  exhausted(data: Readonly<StoreData>, req: SelectRequest, now: number): Error | undefined {
+    const force = forceState(data, now)
+    if (!force.active || !force.alias || !data.accounts[force.alias]) return undefined
+    try {
+      forcedCandidate(data, force.alias, { ...req, exclude: [...(req.exclude ?? []), force.alias] }, now)
+    } catch (err) {
+      return err instanceof Error ? err : undefined
+    }
+    return undefined
+  }
+
   /** The order token.get would try now, without side effects and without force mode. */
   preview(data: Readonly<StoreData>, req: SelectRequest, now: number): string[] {
     return this.ordered(this.context(data, req, now))

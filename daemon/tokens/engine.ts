@@ -49,7 +49,7 @@ export class TokenEngine {
         this.logger.info('candidate failed, trying the next', { alias, error: err.message })
       }
     }
-    throw this.noEligible(req, tried)
+    throw this.selector.exhausted?.(this.store.data, req, this.clock.now()) ?? this.noEligible(req, tried)
   }
 
   private serve(alias: string, acc: Account, req: SelectRequest): TokenResult {

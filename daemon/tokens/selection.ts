@@ -10,6 +10,8 @@ export interface SelectRequest {
 export interface Selector {
   /** Servable aliases in the order to try; a failure falls through to the next. */
   candidates(data: Readonly<StoreData>, req: SelectRequest, now: number): string[]
+  /** When every candidate failed: a more specific error than NO_ELIGIBLE_ACCOUNTS, if any. */
+  exhausted?(data: Readonly<StoreData>, req: SelectRequest, now: number): Error | undefined
   /** Called once an alias actually served the request. */
   served?(alias: string, req: SelectRequest, now: number): void
 }

@@ -71,4 +71,16 @@ describe('token races', () => {
     const { accounts } = await t.client.call('limits.get', { alias: a.alias })
     expect(accounts[0].limits.fiveHour?.usedPercent).toBe(40)
   })
+
+  it('a pinned account whose refresh fails within the call → RATE_LIMITED with its reason, no fallback', async () => {
+    const { issuer, t } = ctx
+    const a = await addAccount(t.client, issuer, 1, 1)
+    await addAccount(t.client, issuer, 2)
+    await t.client.call('rotation.force', { alias: a.alias })
+    issuer.failNext(1, 'invalid_grant')
+    const err = (await t.client.call('token.get', {}).catch((e: unknown) => e)) as RpcError
+    expect(err).toBeInstanceOf(RpcError)
+    expect(err.code).toBe(ErrorCode.RATE_LIMITED)
+    expect(err.data).toMatchObject({ alias: a.alias, health: 'auth_invalid' })
+  })
 })
