@@ -129,9 +129,10 @@ export async function startApp(deps: AppDeps): Promise<App> {
       stopping ??= (async () => {
         keepAlive.stop()
         await logins.stop()
-        await codex.stop()
         await server.close()
+        // Refreshes first, then Codex: a pair refreshed during the stop is still written back.
         await refresher.drain()
+        await codex.stop()
         await store.close()
       })()
       return stopping

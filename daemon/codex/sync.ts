@@ -19,6 +19,7 @@ import { noLock, type CodexLock } from './lock.js'
 import { readAuthFile } from './reader.js'
 import { AuthFileWatcher } from './watcher.js'
 import { writePair, type WriteContext, type WriteMode, type WriteOutcome } from './writeback.js'
+import { sweepTemps } from './writer.js'
 
 /** `codex.use` refreshes first when the token has less life than this (Codex refreshes under 300 s). */
 export const USE_MIN_LIFETIME_MS = 15 * 60_000
@@ -101,12 +102,18 @@ export class CodexSync {
 
   async start(): Promise<void> {
     this.stopped = false
+    await sweepTemps(this.opts.file)
     await this.watcher.start()
   }
 
   async stop(): Promise<void> {
     this.stopped = true
     await this.watcher.stop()
+    await this.chain.catch(() => {})
+  }
+
+  /** Resolves once every queued read and write-back is done (a write-back runs after its refresh returns). */
+  async settled(): Promise<void> {
     await this.chain.catch(() => {})
   }
 
@@ -157,7 +164,8 @@ export class CodexSync {
 
   private async afterRefresh(alias: string, account: Readonly<Account>): Promise<void> {
     if (this.stopped) return
-    const outcome = await this.serial(() => this.write(account, 'refresh'))
+    // The store's entry as of the job's turn: something newer may have landed while it waited.
+    const outcome = await this.serial(() => this.write(this.opts.store.data.accounts[alias] ?? account, 'refresh'))
     if (outcome === 'written') this.opts.logger.info('wrote the refreshed tokens to Codex auth.json', { alias })
     else if (outcome !== 'not-held' && outcome !== 'same') {
       this.opts.logger.warn('could not write the refreshed tokens to Codex auth.json', { alias, outcome })

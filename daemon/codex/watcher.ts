@@ -95,7 +95,8 @@ export class AuthFileWatcher {
     fsw.on('all', (event, path) => this.onEvent(event, path))
     fsw.on('error', (err) => {
       this.opts.logger.warn('Codex auth watcher error; re-arming', { error: errText(err) })
-      this.later(REARM_RETRY_MS, () => void this.rearm('error'))
+      // Close the broken watch first: re-arming an unchanged target keeps an existing one.
+      this.later(REARM_RETRY_MS, () => void this.closeWatch().then(() => this.rearm('error')))
     })
     await new Promise<void>((resolve) => {
       const t = this.opts.clock.setTimeout(resolve, 2000)

@@ -68,6 +68,10 @@ export async function writePair(ctx: WriteContext, acc: Readonly<Account>, mode:
       const cur = await read()
       const same = holdsAccount(cur, acc)
       if (mode === 'refresh' && !same) return 'not-held'
+      // Switching away from another account: keep what the file holds for it first (read
+      // under the lock), or a pair Codex just rotated would be lost with its refresh token.
+      const held: ReadResult = cur // the guard's false branch still may hold tokens: another account's
+      if (!same && held.kind === 'tokens') await ctx.adopt(incomingFrom(held), held.hash)
       if (same) {
         if (cur.tokens.access_token === acc.accessToken && cur.tokens.refresh_token === acc.refreshToken) return 'same'
         if (isNewerToken(cur.tokens.access_token, acc.accessToken)) {

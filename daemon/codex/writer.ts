@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, open, rename, unlink } from 'node:fs/promises'
+import { mkdir, readdir, unlink } from 'node:fs/promises'
+import { AtomicWriter, nodeFs } from '../store/fs.js'
 import { basename, dirname, join } from 'node:path'
 
 /** Our temp files; the watcher filters by the exact name auth.json, so these never trigger it. */
@@ -12,43 +12,21 @@ export async function ensureAuthDir(file: string): Promise<string> {
   return dir
 }
 
+const writer = new AtomicWriter(nodeFs)
+
 /**
- * Atomic, durable replace: a 0600 temp file in the same directory, fsync,
- * then — only if `stillOk()` says nothing changed meanwhile — rename over the
- * target and fsync the directory. Returns false (and leaves the target alone)
- * when `stillOk()` refuses.
+ * Atomic, durable replace (the store's writer): a 0600 temp file in the same
+ * directory, fsync, then — only if `stillOk()` says nothing changed meanwhile —
+ * rename over the target and fsync the directory. False when `stillOk()` refuses.
  */
 export async function writeAtomic(file: string, bytes: Buffer, stillOk: () => Promise<boolean>): Promise<boolean> {
-  const dir = await ensureAuthDir(file)
-  const tmp = join(dir, `${TEMP_PREFIX}${basename(file)}-${randomBytes(6).toString('hex')}`)
-  const fh = await open(tmp, 'wx', 0o600)
-  let renamed = false
-  try {
-    try {
-      await fh.writeFile(bytes)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    if (!(await stillOk())) return false
-    await rename(tmp, file)
-    renamed = true
-  } finally {
-    if (!renamed) await unlink(tmp).catch(() => {})
-  }
-  await fsyncDir(dir)
-  return true
+  await ensureAuthDir(file)
+  return writer.write(file, bytes, { tempPrefix: `${TEMP_PREFIX}${basename(file)}-`, beforeRename: stillOk })
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r')
-    try {
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename itself is done.
-  }
+/** Temp files of ours left by a crash hold live tokens: remove them (we are the only writer of them). */
+export async function sweepTemps(file: string): Promise<void> {
+  const dir = dirname(file)
+  const names = await readdir(dir).catch(() => [] as string[])
+  await Promise.all(names.filter((n) => n.startsWith(TEMP_PREFIX)).map((n) => unlink(join(dir, n)).catch(() => {})))
 }

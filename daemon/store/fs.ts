@@ -58,9 +58,13 @@ export class AtomicWriter {
 
   constructor(private readonly fs: StoreFs) {}
 
-  async write(target: string, bytes: Uint8Array | string): Promise<void> {
+  /**
+   * Writes `bytes` over `target`. `beforeRename` runs once the temp file is durable; when
+   * it answers false the target is left alone and write() returns false.
+   */
+  async write(target: string, bytes: Uint8Array | string, opts: WriteOptions = {}): Promise<boolean> {
     const dir = dirname(target)
-    const tmp = join(dir, `.${basename(target)}.tmp-${process.pid}-${++this.seq}`)
+    const tmp = join(dir, `${opts.tempPrefix ?? `.${basename(target)}.tmp-`}${process.pid}-${++this.seq}`)
     let handle: fsp.FileHandle | undefined
     try {
       handle = await this.fs.open(tmp, 'w', FILE_MODE)
@@ -70,6 +74,10 @@ export class AtomicWriter {
       await handle.sync()
       await handle.close()
       handle = undefined
+      if (opts.beforeRename && !(await opts.beforeRename())) {
+        await this.fs.unlink(tmp).catch(() => {})
+        return false
+      }
       await this.fs.rename(tmp, target)
     } catch (err) {
       await handle?.close().catch(() => {})
@@ -77,7 +85,14 @@ export class AtomicWriter {
       throw err
     }
     await syncDir(this.fs, dir)
+    return true
   }
+}
+
+export interface WriteOptions {
+  /** Temp file name before `<pid>-<n>`; default `.<target name>.tmp-`. */
+  tempPrefix?: string
+  beforeRename?: () => Promise<boolean>
 }
 
 /**

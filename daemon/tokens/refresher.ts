@@ -165,11 +165,14 @@ export class Refresher {
       return current
     }
     this.bus.emit('token.refreshed', { alias, expiresAt: saved.expiresAt, reason })
+    // Not awaited: callers waiting for this token must not wait on auth.json's lock too.
+    const failed = (err: unknown): void =>
+      this.logger.warn('a refresh listener failed', { alias, error: err instanceof Error ? err.message : String(err) })
     for (const fn of this.listeners) {
       try {
-        await fn(alias, saved)
+        void Promise.resolve(fn(alias, saved)).catch(failed)
       } catch (err) {
-        this.logger.warn('a refresh listener failed', { alias, error: err instanceof Error ? err.message : String(err) })
+        failed(err)
       }
     }
     return saved

@@ -66,6 +66,15 @@ describe('writePair', () => {
     expect(c.written).toEqual([])
   })
 
+  it('switching accounts first keeps what the file holds for the other account (read under the lock)', async () => {
+    // Codex rotated alice's pair after the daemon last looked: that pair is the only live one.
+    const aliceNew = pairFor(alice, now())
+    writeInPlace(file, authJsonFor(aliceNew))
+    const c = ctx()
+    expect(await writePair(c, account(pairFor(bob, now() - 10)), 'switch')).toBe('written')
+    expect(c.adopted.map((t) => t.refreshToken)).toEqual([aliceNew.refreshToken])
+  })
+
   it('backs off when Codex switched to another account during our write', async () => {
     writeInPlace(file, authJsonFor(pairFor(alice, now() - 300)))
     const other = pairFor(bob)

@@ -62,6 +62,7 @@ describe('write-back to Codex auth.json', () => {
     await until(() => stored(app, 'alice')?.accessToken === issued.accessToken, 'adoption')
 
     const r = await app.client.call('accounts.refresh', { alias: 'alice' })
+    await app.app.components.codex.settled() // the write-back follows the refresh
     expect(r.results).toEqual([expect.objectContaining({ alias: 'alice', ok: true })])
     const acc = stored(app, 'alice')
     expect(acc.refreshToken).not.toBe(issued.refreshToken)
@@ -90,6 +91,7 @@ describe('write-back to Codex auth.json', () => {
     const byCodex = await codexRefreshes(issuer, file)
     await until(() => stored(app, 'alice')?.refreshToken === byCodex.refreshToken, 'adoption of Codex\'s refresh')
     const r = await app.client.call('accounts.refresh', { alias: 'alice' })
+    await app.app.components.codex.settled() // the write-back follows the refresh
     expect(r.results[0]).toMatchObject({ ok: true })
     expect(readJson(file).tokens.refresh_token).toBe(stored(app, 'alice').refreshToken)
     expect(issuer.reuseDetected).toBe(0)
@@ -105,6 +107,7 @@ describe('write-back to Codex auth.json', () => {
     await app.client.call('accounts.add', { accessToken: b.accessToken, refreshToken: b.refreshToken, idToken: b.idToken })
     const before = readJson(file)
     const r = await app.client.call('accounts.refresh', { alias: 'bob' })
+    await app.app.components.codex.settled() // the write-back follows the refresh
     expect(r.results[0]).toMatchObject({ ok: true })
     expect(readJson(file)).toEqual(before)
   })

@@ -50,9 +50,9 @@ export function registerCodex(program: Command, run: Action): void {
       run(async (opts: GlobalOptions) => {
         const cli = makeCli(opts)
         const r = await cli.call('codex.sync', {})
+        if (r.action === 'invalid') process.exitCode = 1
         if (cli.out.json) return printJson(cli.out, r)
         cli.out.print(describeSync(r))
-        if (r.action === 'invalid') process.exitCode = 1
       }),
     )
 }

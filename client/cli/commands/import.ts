@@ -25,7 +25,7 @@ async function importLegacy(cli: Cli, path: string): Promise<Imported[]> {
       continue
     }
     try {
-      const view = await cli.call('accounts.add', e.tokens)
+      const view = await cli.change('accounts.add', e.tokens)
       results.push({ index: e.index, email: view.email ?? e.email, alias: view.alias, ok: true })
     } catch (err) {
       if (!(err instanceof RpcError)) throw err
@@ -48,9 +48,9 @@ export function registerImport(program: Command, run: Action): void {
         if (Boolean(opts.codex) === (opts.legacy !== undefined)) throw new UsageError('say what to import: --codex or --legacy [path]')
         if (opts.codex) {
           const r = await cli.call('codex.sync', {})
+          if (r.action === 'invalid') process.exitCode = 1
           if (cli.out.json) return printJson(cli.out, r)
           cli.out.print(describeSync(r))
-          if (r.action === 'invalid') process.exitCode = 1
           return
         }
         const path = typeof opts.legacy === 'string' ? opts.legacy : defaultLegacyPath(homedir())

@@ -34,7 +34,7 @@ function showStart(out: Out, start: LoginStart, opened: boolean): void {
     say(start.url)
   }
   const minutes = Math.max(1, Math.round((start.expiresAt - Date.now()) / 60_000))
-  say(`Waiting for the sign-in (up to ${minutes} min; Ctrl+C to give up)...`)
+  say(`Waiting for the sign-in (up to ${minutes} min; Ctrl+C stops waiting, and the next \`add\` cancels this one)...`)
 }
 
 export function registerLogin(program: Command, run: Action): void {
