@@ -14,6 +14,7 @@ import { createLoginManager } from './auth/login-manager.js'
 import { createOAuthClient } from './auth/oauth-client.js'
 import { TokenEngine } from './tokens/engine.js'
 import { limitsHandlers } from './handlers/limits.js'
+import { LimitsProbe } from './limits/probe.js'
 import { rotationHandlers } from './handlers/rotation.js'
 import { settingsHandlers } from './handlers/settings.js'
 import { ReportIntake } from './rotation/report.js'
@@ -76,6 +77,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     if (!deps.noKeepAlive) keepAlive.reschedule()
   })
   const intake = new ReportIntake({ store, refresher, bus, clock, logger })
+  const limitsProbe = new LimitsProbe({ store, refresher, bus, clock, logger, fetch: deps.fetch ?? fetch, baseUrl: config.chatgptBaseUrl })
   const components: Components = {
     config,
     clock,
@@ -91,6 +93,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     report: (p) => intake.report(p),
     rotation: new RotationService(store, selector, settings, bus, clock),
     settings,
+    limitsProbe,
     version: PACKAGE_VERSION,
     startedAt: clock.now(),
     requestShutdown: () => setImmediate(() => deps.onShutdownRequest?.()),
@@ -130,6 +133,8 @@ export async function startApp(deps: AppDeps): Promise<App> {
         keepAlive.stop()
         await logins.stop()
         await server.close()
+        // Before the drain: a probe may be what started a refresh, and its write needs the store.
+        await limitsProbe.close()
         // Refreshes first, then Codex: a pair refreshed during the stop is still written back.
         await refresher.drain()
         await codex.stop()

@@ -11,6 +11,7 @@ import { registerCodex } from './commands/codex.js'
 import { registerSettings } from './commands/settings.js'
 import { registerStrategy } from './commands/strategy.js'
 import { registerUse } from './commands/use.js'
+import { registerLimits } from './commands/limits.js'
 
 // Commander hands an action its positional args, then its options, then the command.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,6 +51,7 @@ export function buildProgram(version: string): Command {
   registerUse(program, run)
   registerStrategy(program, run)
   registerSettings(program, run)
+  registerLimits(program, run)
   return program
 }
 

@@ -12,6 +12,7 @@ import type { CodexSync } from '../codex/sync.js'
 import type { LoginManager } from '../auth/login-manager.js'
 import type { RotationService } from '../rotation/service.js'
 import type { SettingsService } from '../rotation/settings.js'
+import type { LimitsProbe } from '../limits/probe.js'
 
 /** What handlers may call: components built by the composition root. */
 export interface Components {
@@ -33,6 +34,8 @@ export interface Components {
   /** rotation.*: strategy, force mode, the candidate order. */
   rotation: RotationService
   settings: SettingsService
+  /** limits.refresh / limits.stop: the usage-endpoint probe queue. */
+  limitsProbe: LimitsProbe
   version: string
   startedAt: number
   /** Asks the daemon to stop after the current answer has been sent. */

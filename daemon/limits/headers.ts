@@ -75,6 +75,16 @@ function tighter(a: ParsedWindow | undefined, b: ParsedWindow): ParsedWindow {
   return (b.usedPercent ?? -1) > (a.usedPercent ?? -1) ? b : a
 }
 
+/**
+ * Files a window under its class by length. Only a window without a length is
+ * placed by its slot (`fallback`): there is nothing better to go on. Shared by
+ * the headers and the usage endpoint so both classify alike.
+ */
+export function placeWindow(out: ParsedLimits, w: ParsedWindow, fallback: 'fiveHour' | 'weekly'): void {
+  const cls = w.windowMinutes === undefined ? fallback : w.windowMinutes <= SHORT_WINDOW_MAX_MINUTES ? 'fiveHour' : 'weekly'
+  out[cls] = tighter(out[cls], w)
+}
+
 /** Everything the headers say about this account's limits; undefined when they say nothing. */
 export function parseLimitHeaders(headers: Readonly<Record<string, string>> | undefined, now: number): ParsedLimits | undefined {
   if (!headers) return undefined
@@ -86,10 +96,7 @@ export function parseLimitHeaders(headers: Readonly<Record<string, string>> | un
     ['secondary', 'weekly'],
   ] as const) {
     const w = slot(h, name, now)
-    if (!w) continue
-    // Only a window without a length is placed by its slot: there is nothing better to go on.
-    const cls = w.windowMinutes === undefined ? fallback : w.windowMinutes <= SHORT_WINDOW_MAX_MINUTES ? 'fiveHour' : 'weekly'
-    out[cls] = tighter(out[cls], w)
+    if (w) placeWindow(out, w, fallback)
   }
   const credits: ParsedCredits = {}
   const hasCredits = bool(h.get('credits-has-credits'))
