@@ -56,11 +56,15 @@ export function flockCommandLock(opts: FlockOptions): CodexLock {
         return noop
       }
       const proc = child
+      const startedAt = opts.clock.now()
+      let quickExit = false
       const exited = new Promise<void>((resolve) => proc.once('close', () => resolve()))
       const granted = await new Promise<boolean>((resolve) => {
         let out = ''
         const timer = opts.clock.setTimeout(() => resolve(false), waitMs + 1000)
+        let answered = false
         const done = (ok: boolean): void => {
+          answered = true
           opts.clock.clearTimeout(timer)
           resolve(ok)
         }
@@ -75,7 +79,16 @@ export function flockCommandLock(opts: FlockOptions): CodexLock {
           }
           done(false)
         })
-        proc.once('close', () => done(false))
+        proc.once('close', (code) => {
+          // Gone long before its wait was up: this flock cannot lock here (BusyBox without -w,
+          // no permission on the lock file). Say so once and stop spawning it per write.
+          if (!answered && opts.clock.now() - startedAt < waitMs / 2) {
+            quickExit = true
+            unavailable = true
+            opts.logger.warn(`flock(1) failed at once (exit ${code}); writing Codex auth.json with the re-read check only`)
+          }
+          done(false)
+        })
       })
       proc.stdin?.on('error', () => {})
       const release: Release = async () => {
@@ -91,7 +104,7 @@ export function flockCommandLock(opts: FlockOptions): CodexLock {
         if (t) opts.clock.clearTimeout(t)
       }
       if (!granted) {
-        if (!unavailable) opts.logger.warn(`could not take ${lockFile} within ${waitMs} ms; writing with the re-read check only`)
+        if (!unavailable && !quickExit) opts.logger.warn(`could not take ${lockFile} within ${waitMs} ms; writing with the re-read check only`)
         await release()
         return noop
       }

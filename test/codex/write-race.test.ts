@@ -3,7 +3,7 @@
  * rename (Codex wins if it wrote meanwhile) and the flock(1) on auth.lock.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -127,5 +127,27 @@ describe('writePair', () => {
     writeInPlace(file, authJsonFor(pairFor(alice, now() - 300)))
     const lock = flockCommandLock({ clock: systemClock, logger: silentLogger, command: join(dir, 'no-such-flock') })
     expect(await writePair(ctx({ lock }), account(pairFor(alice)), 'refresh')).toBe('written')
+  })
+
+  it('stops spawning a flock(1) that fails at once, and says so once', async () => {
+    const counter = join(dir, 'spawned')
+    const fake = join(dir, 'broken-flock')
+    writeFileSync(fake, `#!/bin/sh\necho x >> ${counter}\nexit 1\n`, { mode: 0o755 })
+    const lines: string[] = []
+    const logger = { ...silentLogger, warn: (m: string) => void lines.push(m) }
+    const lock = flockCommandLock({ clock: systemClock, logger, command: fake })
+    for (let i = 0; i < 3; i++) await (await lock.acquire(dir))()
+    expect(readFileSync(counter, 'utf8').trim().split('\n')).toHaveLength(1)
+    expect(lines.filter((l) => l.includes('failed at once'))).toHaveLength(1)
+  })
+
+  it.skipIf(!hasFlock)('a real flock(1) that locks and releases quickly stays in use', async () => {
+    const lock = flockCommandLock({ clock: systemClock, logger: silentLogger, waitMs: 3000 })
+    await (await lock.acquire(dir))()
+    const release = await lock.acquire(dir)
+    // While we hold it, another locker cannot get it.
+    const probe = spawnSync('flock', ['-n', join(dir, 'auth.lock'), 'true'])
+    await release()
+    expect(probe.status).not.toBe(0)
   })
 })
