@@ -5,7 +5,7 @@ import { EventBus } from './events.js'
 import { accountHandlers } from './handlers/accounts.js'
 import type { DaemonLogger } from './log/logger.js'
 import { createDispatcher, receiveLine, type CallContext } from './server/dispatch.js'
-import { AccountStore } from './store/store.js'
+import { withStoreLock } from './store/store.js'
 
 /** The account changes the CLI may make while no daemon runs. */
 export const ONESHOT_METHODS = ['accounts.add', 'accounts.remove', 'accounts.setEnabled', 'accounts.update'] as const
@@ -17,14 +17,11 @@ export const ONESHOT_METHODS = ['accounts.add', 'accounts.remove', 'accounts.set
  * The CLI reaches this through `opencode-multi-authd --oneshot`, never by import.
  */
 export async function runOneshot(config: DaemonConfig, logger: DaemonLogger, requestLine: string): Promise<string> {
-  const store = await AccountStore.open({ file: config.storeFile, passphrase: config.passphrase, logger, clock: systemClock })
-  try {
+  const opts = { file: config.storeFile, passphrase: config.passphrase, logger, clock: systemClock }
+  return withStoreLock(opts, async (store) => {
     const all = accountHandlers({ accounts: new AccountService(store, new EventBus(systemClock), systemClock) })
     const allowed = Object.fromEntries(Object.entries(all).filter(([m]) => (ONESHOT_METHODS as readonly string[]).includes(m)))
     const ctx: CallContext = { notify: () => {}, onClose: () => {} }
-    const answer = await receiveLine(createDispatcher(allowed, logger), requestLine, ctx)
-    return JSON.stringify(answer)
-  } finally {
-    await store.close()
-  }
+    return JSON.stringify(await receiveLine(createDispatcher(allowed, logger), requestLine, ctx))
+  })
 }

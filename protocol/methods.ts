@@ -3,7 +3,6 @@ import {
   alias,
   eventTopic,
   preset,
-  settingsSchema,
   strategy,
   type AccountView,
   type ForceState,

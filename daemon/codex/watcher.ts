@@ -12,7 +12,7 @@
  * - Nothing here throws into the daemon: every callback is guarded.
  */
 import { stat } from 'node:fs/promises'
-import { basename, dirname, sep } from 'node:path'
+import { dirname, sep } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { Clock, Logger, Timer } from '../deps.js'
 
@@ -34,7 +34,6 @@ export interface WatcherOptions {
 
 export class AuthFileWatcher {
   private readonly dir: string
-  private readonly name: string
   private fsw: FSWatcher | undefined
   private armedOn: string | undefined
   private armedId: string | undefined
@@ -48,7 +47,6 @@ export class AuthFileWatcher {
 
   constructor(private readonly opts: WatcherOptions) {
     this.dir = dirname(opts.file)
-    this.name = basename(opts.file)
   }
 
   /** Where the watch sits now (the auth file's directory or an ancestor); for tests and status. */

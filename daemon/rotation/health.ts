@@ -44,7 +44,3 @@ export function healthOf(a: Account, now: number, model?: string): HealthState {
   }
   return { health: 'ok' }
 }
-
-export function isServable(a: Account, now: number, model?: string): boolean {
-  return healthOf(a, now, model).health === 'ok'
-}

@@ -1,8 +1,9 @@
-import { ErrorCode, RpcError } from '../../protocol/errors.js'
+import type { RpcError } from '../../protocol/errors.js'
 import type { Settings } from '../../protocol/schemas.js'
 import type { StoreData } from '../store/schema.js'
 import type { SelectRequest, Selector } from '../tokens/selection.js'
 import { forcedCandidate, forceState } from './force.js'
+import { noEligibleError } from './eligibility.js'
 import { healthOf } from './health.js'
 import { arrange, isPro, needsPro } from './order.js'
 import { readSettings } from './settings-read.js'
@@ -94,19 +95,10 @@ export class RotationSelector implements Selector {
 
 /** NO_ELIGIBLE_ACCOUNTS that says why healthy accounts were passed over: the model needs Pro. */
 function proOnly(data: Readonly<StoreData>, req: SelectRequest, now: number): RpcError {
-  const accounts = Object.entries(data.accounts).map(([alias, a]) => {
-    const h = healthOf(a, now, req.model)
-    const reason = !isPro(a) ? 'not a Pro account' : req.exclude?.includes(alias) ? 'excluded by the caller' : h.reason
-    return { alias, health: h.health, reason, until: h.until }
+  return noEligibleError(data, req, now, {
+    reasonFor: (_alias, a) => (isPro(a) ? undefined : 'not a Pro account'),
+    // Only a Pro account freeing up helps this model.
+    helps: isPro,
+    message: () => `model ${req.model} is served only by Pro accounts, and no Pro account is available`,
   })
-  // Only a Pro account freeing up helps this model.
-  const times = accounts
-    .filter((a) => isPro(data.accounts[a.alias]))
-    .map((a) => a.until)
-    .filter((t): t is number => typeof t === 'number' && t > now)
-  return new RpcError(
-    ErrorCode.NO_ELIGIBLE_ACCOUNTS,
-    `model ${req.model} is served only by Pro accounts, and no Pro account is available`,
-    { accounts, earliestUntil: times.length ? Math.min(...times) : undefined, model: req.model },
-  )
 }

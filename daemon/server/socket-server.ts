@@ -61,7 +61,7 @@ export class SocketServer {
   }
 
   private accept(socket: Socket): void {
-    const { dispatcher, logger } = this.opts
+    const { logger } = this.opts
     this.sockets.add(socket)
     const decoder = new LineDecoder()
     let closing = false

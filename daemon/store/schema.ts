@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { settingsSchema, STRATEGIES } from '../../protocol/schemas.js'
+import { STRATEGIES } from '../../protocol/schemas.js'
 
 /**
  * The account store file, v2 — compatible with the old in-process plugin.

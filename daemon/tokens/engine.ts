@@ -1,8 +1,8 @@
-import { ErrorCode, RpcError } from '../../protocol/errors.js'
+import type { RpcError } from '../../protocol/errors.js'
 import type { TokenResult } from '../../protocol/methods.js'
 import { isRefreshError } from '../auth/oauth-errors.js'
 import type { Clock, Logger } from '../deps.js'
-import { healthOf } from '../rotation/health.js'
+import { noEligibleError } from '../rotation/eligibility.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
 import { AccountGoneError, type Refresher } from './refresher.js'
@@ -67,25 +67,14 @@ export class TokenEngine {
     return result
   }
 
-  /** NO_ELIGIBLE_ACCOUNTS with every alias's reason and the earliest time one frees up. */
+  /** NO_ELIGIBLE_ACCOUNTS with every alias's reason (a failed refresh's, for those tried) and the earliest free time. */
   noEligible(req: SelectRequest, tried = new Map<string, string>()): RpcError {
-    const now = this.clock.now()
-    const accounts = Object.entries(this.store.data.accounts).map(([alias, a]) => {
-      const h = healthOf(a, now, req.model)
-      const excluded = req.exclude?.includes(alias)
-      return {
-        alias,
-        health: h.health,
-        reason: tried.get(alias) ?? (excluded && h.health === 'ok' ? 'excluded by the caller' : h.reason),
-        until: h.until,
-      }
+    return noEligibleError(this.store.data, req, this.clock.now(), {
+      reasonFor: (alias) => tried.get(alias),
+      message: (earliest, count) =>
+        count === 0
+          ? 'no accounts: add one with `opencode-multi-auth add`'
+          : `no eligible account${earliest ? `; the first frees up at ${new Date(earliest).toISOString()}` : ''}`,
     })
-    const times = accounts.map((a) => a.until).filter((t): t is number => typeof t === 'number' && t > now)
-    const earliestUntil = times.length ? Math.min(...times) : undefined
-    const message =
-      accounts.length === 0
-        ? 'no accounts: add one with `opencode-multi-auth add`'
-        : `no eligible account${earliestUntil ? `; the first frees up at ${new Date(earliestUntil).toISOString()}` : ''}`
-    return new RpcError(ErrorCode.NO_ELIGIBLE_ACCOUNTS, message, { accounts, earliestUntil })
   }
 }

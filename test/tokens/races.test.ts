@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../protocol/errors.js'
 import { RpcError } from '../../client/rpc/errors.js'
@@ -82,5 +82,13 @@ describe('token races', () => {
     expect(err).toBeInstanceOf(RpcError)
     expect(err.code).toBe(ErrorCode.RATE_LIMITED)
     expect(err.data).toMatchObject({ alias: a.alias, health: 'auth_invalid' })
+  })
+
+  it('token.get never reads the store file (invariant 9): garbage on disk does not disturb serving', async () => {
+    const { issuer, t } = ctx
+    const a = await addAccount(t.client, issuer, 1)
+    writeFileSync(t.dirs.storeFile, 'not json at all')
+    for (let i = 0; i < 5; i++) expect((await t.client.call('token.get', {})).alias).toBe(a.alias)
+    expect(issuer.refreshCalls).toBe(0)
   })
 })
