@@ -18,7 +18,8 @@ import { DEBOUNCE_MS } from '../daemon/codex/watcher.js'
 
 const AUTH = 'https://api.openai.com/auth'
 const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url')
-const jwt = (claims: Record<string, unknown>): string => `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}.${randomBytes(16).toString('base64url')}`
+const jwt = (claims: Record<string, unknown>): string =>
+  `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}.${randomBytes(16).toString('base64url')}`
 
 function authJson(iat: number): Record<string, unknown> {
   const claims = {
@@ -30,7 +31,12 @@ function authJson(iat: number): Record<string, unknown> {
   return {
     auth_mode: 'chatgpt',
     OPENAI_API_KEY: null,
-    tokens: { id_token: jwt({ ...claims, exp: iat + 3600 }), access_token: jwt({ ...claims, jti: randomBytes(6).toString('hex') }), refresh_token: `rt_${randomBytes(12).toString('hex')}`, account_id: 'acc-bench' },
+    tokens: {
+      id_token: jwt({ ...claims, exp: iat + 3600 }),
+      access_token: jwt({ ...claims, jti: randomBytes(6).toString('hex') }),
+      refresh_token: `rt_${randomBytes(12).toString('hex')}`,
+      account_id: 'acc-bench',
+    },
     last_refresh: new Date(iat * 1000).toISOString(),
   }
 }
@@ -94,7 +100,13 @@ export async function measure(opts: { changes?: number } = {}): Promise<AdoptRow
         samples.push((await adopted) - t0)
       }
       samples.sort((a, b) => a - b)
-      rows.push({ mode, n: samples.length, p50: pct(samples, 50), p99: pct(samples, 99), max: samples[samples.length - 1] })
+      rows.push({
+        mode,
+        n: samples.length,
+        p50: pct(samples, 50),
+        p99: pct(samples, 99),
+        max: samples[samples.length - 1],
+      })
     }
   } finally {
     await app.stop()

@@ -23,12 +23,16 @@ function cpuTicks(pid: number): number {
 }
 
 async function clients(socketPath: string, n: number): Promise<RpcClient[]> {
-  return Promise.all(Array.from({ length: n }, () => RpcClient.connect({ socketPath, timeoutMs: 30_000, skipVersionCheck: true })))
+  return Promise.all(
+    Array.from({ length: n }, () => RpcClient.connect({ socketPath, timeoutMs: 30_000, skipVersionCheck: true })),
+  )
 }
 
 async function echoFloor(root: string): Promise<Stats[]> {
   const socketPath = join(root, 'echo.sock')
-  const proc = spawn(process.execPath, [join(import.meta.dirname, 'echo-server.mjs'), socketPath], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const proc = spawn(process.execPath, [join(import.meta.dirname, 'echo-server.mjs'), socketPath], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   await new Promise((r) => proc.stdout.once('data', r))
   const out: Stats[] = []
   for (const c of CONCURRENCY) {
@@ -45,9 +49,21 @@ function oldDesign(root: string, passphrase: string | undefined, calls: number):
   const file = join(root, passphrase ? 'old-enc.json' : 'old.json')
   const data = emptyStore(Date.now())
   for (let n = 1; n <= 4; n++) {
-    const [h, p] = [{ alg: 'none' }, { exp: Math.floor(Date.now() / 1000) + 864000, iat: Math.floor(Date.now() / 1000), email: `u${n}@x.io`, 'https://api.openai.com/auth': { chatgpt_account_id: `a${n}`, chatgpt_user_id: `u${n}` } }]
+    const [h, p] = [
+      { alg: 'none' },
+      {
+        exp: Math.floor(Date.now() / 1000) + 864000,
+        iat: Math.floor(Date.now() / 1000),
+        email: `u${n}@x.io`,
+        'https://api.openai.com/auth': { chatgpt_account_id: `a${n}`, chatgpt_user_id: `u${n}` },
+      },
+    ]
     const jwt = `${Buffer.from(JSON.stringify(h)).toString('base64url')}.${Buffer.from(JSON.stringify(p)).toString('base64url')}.sig`
-    upsertTokens(data, { accessToken: jwt, refreshToken: `rt_${'x'.repeat(40)}${n}` }, { now: Date.now(), source: 'bench' })
+    upsertTokens(
+      data,
+      { accessToken: jwt, refreshToken: `rt_${'x'.repeat(40)}${n}` },
+      { now: Date.now(), source: 'bench' },
+    )
   }
   writeStore(file, data, passphrase)
   // One process doing it serially is the old design's best case: several processes only add contention.
@@ -60,7 +76,14 @@ function oldDesign(root: string, passphrase: string | undefined, calls: number):
   }
   const wall = performance.now() - t0
   const sorted = lat.sort((a, b) => a - b)
-  return [{ p50: sorted[Math.floor(calls / 2)], p99: sorted[Math.floor(calls * 0.99)], perSec: (calls / wall) * 1000, n: calls }]
+  return [
+    {
+      p50: sorted[Math.floor(calls / 2)],
+      p99: sorted[Math.floor(calls * 0.99)],
+      perSec: (calls / wall) * 1000,
+      n: calls,
+    },
+  ]
 }
 
 export async function run(): Promise<void> {
@@ -108,8 +131,15 @@ export async function run(): Promise<void> {
       // Keep-alive may start the refresh the moment the account arrives: it is one more caller.
       const before = issuer.refreshCalls
       issuer.setDelay(50)
-      const t = issuer.addAccount({ email: `exp${round}@example.com`, accountId: `e${round}`, userId: `e${round}` }, { expiresInS: 1 })
-      const view = await admin.call('accounts.add', { accessToken: t.accessToken, refreshToken: t.refreshToken, idToken: t.idToken })
+      const t = issuer.addAccount(
+        { email: `exp${round}@example.com`, accountId: `e${round}`, userId: `e${round}` },
+        { expiresInS: 1 },
+      )
+      const view = await admin.call('accounts.add', {
+        accessToken: t.accessToken,
+        refreshToken: t.refreshToken,
+        idToken: t.idToken,
+      })
       await admin.call('rotation.force', { alias: view.alias }).catch(() => undefined)
       await Promise.all(Array.from({ length: 100 }, (_, i) => cs[i % 20].call('token.get', {})))
       issuer.setDelay(0)
@@ -119,14 +149,22 @@ export async function run(): Promise<void> {
       await admin.call('rotation.clearForce', {}).catch(() => undefined)
       await admin.call('accounts.remove', { alias: view.alias })
     }
-    printTable('Refresh coalescing: 100 concurrent token.get on an expiring account', ['round', 'callers', 'token-endpoint calls', 'callers per call'], coalesce)
+    printTable(
+      'Refresh coalescing: 100 concurrent token.get on an expiring account',
+      ['round', 'callers', 'token-endpoint calls', 'callers per call'],
+      coalesce,
+    )
 
-    printTable('Daemon resources', ['measure', 'value'], [
-      ['RSS idle (MB)', idleRss],
-      ['RSS after load (MB)', loadRss],
-      ['CPU idle over 3 s (%)', idleCpu],
-      ['issuer reuse detected', issuer.reuseDetected],
-    ])
+    printTable(
+      'Daemon resources',
+      ['measure', 'value'],
+      [
+        ['RSS idle (MB)', idleRss],
+        ['RSS after load (MB)', loadRss],
+        ['CPU idle over 3 s (%)', idleCpu],
+        ['issuer reuse detected', issuer.reuseDetected],
+      ],
+    )
     admin.close()
   } finally {
     await daemon.stop()

@@ -14,7 +14,9 @@ createServer((socket) => {
       const line = buf.slice(0, i)
       buf = buf.slice(i + 1)
       const msg = JSON.parse(line)
-      socket.write(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { protocolVersion: 1, echo: msg.params } }) + '\n')
+      socket.write(
+        JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { protocolVersion: 1, echo: msg.params } }) + '\n',
+      )
     }
   })
   socket.on('error', () => {})

@@ -34,7 +34,14 @@ export function writeStore(file: string, store: StoreData, passphrase: string | 
     const iv = randomBytes(12)
     const c = createCipheriv('aes-256-gcm', scryptSync(passphrase, salt, 32), iv)
     const data = Buffer.concat([c.update(text, 'utf8'), c.final()])
-    text = JSON.stringify({ encrypted: true, version: 2, salt: salt.toString('base64'), iv: iv.toString('base64'), tag: c.getAuthTag().toString('base64'), data: data.toString('base64') })
+    text = JSON.stringify({
+      encrypted: true,
+      version: 2,
+      salt: salt.toString('base64'),
+      iv: iv.toString('base64'),
+      tag: c.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+    })
   }
   const tmp = join(dirname(file), `.old-${process.pid}.tmp`)
   const fd = openSync(tmp, 'w', 0o600)

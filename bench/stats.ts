@@ -17,7 +17,15 @@ export function printTable(title: string, header: string[], rows: (string | numb
   const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)))
   console.log(`\n${title}`)
   for (const [k, r] of cells.entries()) {
-    console.log(r.map((c, i) => String(c).padStart(i === 0 ? 0 : widths[i]).padEnd(i === 0 ? widths[i] : 0)).join('  '))
+    console.log(
+      r
+        .map((c, i) =>
+          String(c)
+            .padStart(i === 0 ? 0 : widths[i])
+            .padEnd(i === 0 ? widths[i] : 0),
+        )
+        .join('  '),
+    )
     if (k === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   }
 }
@@ -31,7 +39,11 @@ function fmt(n: number): string {
 }
 
 /** Runs `clients` loops of `perClient` calls each and times every call. */
-export async function load(clients: number, perClient: number, call: (client: number) => Promise<unknown>): Promise<Stats> {
+export async function load(
+  clients: number,
+  perClient: number,
+  call: (client: number) => Promise<unknown>,
+): Promise<Stats> {
   const lat: number[] = []
   const t0 = performance.now()
   await Promise.all(

@@ -77,7 +77,15 @@ export async function startApp(deps: AppDeps): Promise<App> {
     if (!deps.noKeepAlive) keepAlive.reschedule()
   })
   const intake = new ReportIntake({ store, refresher, bus, clock, logger })
-  const limitsProbe = new LimitsProbe({ store, refresher, bus, clock, logger, fetch: deps.fetch ?? fetch, baseUrl: config.chatgptBaseUrl })
+  const limitsProbe = new LimitsProbe({
+    store,
+    refresher,
+    bus,
+    clock,
+    logger,
+    fetch: deps.fetch ?? fetch,
+    baseUrl: config.chatgptBaseUrl,
+  })
   const components: Components = {
     config,
     clock,
@@ -122,7 +130,11 @@ export async function startApp(deps: AppDeps): Promise<App> {
     await store.close()
     throw err
   }
-  logger.info('daemon ready', { socket: config.socketPath, store: store.path, accounts: Object.keys(store.data.accounts).length })
+  logger.info('daemon ready', {
+    socket: config.socketPath,
+    store: store.path,
+    accounts: Object.keys(store.data.accounts).length,
+  })
 
   let stopping: Promise<void> | undefined
   return {

@@ -58,7 +58,8 @@ async function main(): Promise<void> {
   try {
     app = await startApp({ config, logger, onShutdownRequest: () => void exit(0) })
   } catch (err) {
-    const known = err instanceof StoreLockedError || err instanceof StoreEncryptedError || err instanceof SocketSetupError
+    const known =
+      err instanceof StoreLockedError || err instanceof StoreEncryptedError || err instanceof SocketSetupError
     logger.error(known ? (err as Error).message : 'daemon failed to start', {
       error: known ? undefined : err instanceof Error ? err.stack : String(err),
     })

@@ -20,7 +20,9 @@ export async function runOneshot(config: DaemonConfig, logger: DaemonLogger, req
   const opts = { file: config.storeFile, passphrase: config.passphrase, logger, clock: systemClock }
   return withStoreLock(opts, async (store) => {
     const all = accountHandlers({ accounts: new AccountService(store, new EventBus(systemClock), systemClock) })
-    const allowed = Object.fromEntries(Object.entries(all).filter(([m]) => (ONESHOT_METHODS as readonly string[]).includes(m)))
+    const allowed = Object.fromEntries(
+      Object.entries(all).filter(([m]) => (ONESHOT_METHODS as readonly string[]).includes(m)),
+    )
     const ctx: CallContext = { notify: () => {}, onClose: () => {} }
     return JSON.stringify(await receiveLine(createDispatcher(allowed, logger), requestLine, ctx))
   })

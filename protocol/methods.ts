@@ -112,7 +112,10 @@ export interface LogLine {
   [key: string]: unknown
 }
 
-const jwt = z.string().min(1).max(64 * 1024)
+const jwt = z
+  .string()
+  .min(1)
+  .max(64 * 1024)
 
 export const methods = {
   'daemon.status': method<DaemonStatus>()(none),
@@ -133,7 +136,10 @@ export const methods = {
         alias,
         status: z.number().int().min(100).max(599),
         headers: z.record(z.string(), z.string()).optional(),
-        body: z.string().max(64 * 1024).optional(),
+        body: z
+          .string()
+          .max(64 * 1024)
+          .optional(),
         model: z.string().max(200).optional(),
       })
       .strict(),
@@ -145,7 +151,10 @@ export const methods = {
     z
       .object({
         accessToken: jwt,
-        refreshToken: z.string().min(1).max(64 * 1024),
+        refreshToken: z
+          .string()
+          .min(1)
+          .max(64 * 1024),
         idToken: jwt.optional(),
         alias: alias.optional(),
         expiresAt: z.number().int().positive().optional(),
@@ -176,7 +185,17 @@ export const methods = {
   'rotation.get': method<RotationState>()(z.object({ model: z.string().optional() }).strict()),
   'rotation.setStrategy': method<{ strategy: Strategy }>()(z.object({ strategy }).strict()),
   'rotation.force': method<ForceState>()(
-    z.object({ alias, ttlMs: z.number().int().positive().max(365 * 24 * 3_600_000).optional() }).strict(),
+    z
+      .object({
+        alias,
+        ttlMs: z
+          .number()
+          .int()
+          .positive()
+          .max(365 * 24 * 3_600_000)
+          .optional(),
+      })
+      .strict(),
   ),
   'rotation.clearForce': method<ForceState>()(none),
 
@@ -192,9 +211,7 @@ export const methods = {
   'codex.sync': method<CodexSyncResult>()(none),
   'codex.use': method<{ alias: string; path: string }>()(byAlias),
 
-  'events.subscribe': method<{ subscribed: string[] }>()(
-    z.object({ topics: z.array(eventTopic).optional() }).strict(),
-  ),
+  'events.subscribe': method<{ subscribed: string[] }>()(z.object({ topics: z.array(eventTopic).optional() }).strict()),
   'logs.tail': method<{ lines: LogLine[] }>()(
     z.object({ lines: z.number().int().min(1).max(5000).optional() }).strict(),
   ),

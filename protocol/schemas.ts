@@ -19,14 +19,7 @@ export const HEALTH_STATES = [
 ] as const
 export type Health = (typeof HEALTH_STATES)[number]
 
-export const STRATEGIES = [
-  'round-robin',
-  'least-used',
-  'random',
-  'weighted-round-robin',
-  'sticky',
-  'use-up',
-] as const
+export const STRATEGIES = ['round-robin', 'least-used', 'random', 'weighted-round-robin', 'sticky', 'use-up'] as const
 export const strategy = z.enum(STRATEGIES)
 export type Strategy = z.infer<typeof strategy>
 
@@ -97,9 +90,17 @@ export const settingsSchema = z
     /** Put Pro accounts first for every model, not only for -spark models. */
     preferProAccounts: z.boolean(),
     /** Keep-alive: refresh when less than this much token life remains. */
-    refreshAheadMs: z.number().int().min(60_000).max(30 * 24 * HOUR),
+    refreshAheadMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .max(30 * 24 * HOUR),
     /** Keep-alive: refresh an idle account at least this often. */
-    idleRefreshMs: z.number().int().min(HOUR).max(60 * 24 * HOUR),
+    idleRefreshMs: z
+      .number()
+      .int()
+      .min(HOUR)
+      .max(60 * 24 * HOUR),
   })
   .superRefine((s, ctx) => {
     if (s.criticalThreshold >= s.lowThreshold) {

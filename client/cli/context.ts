@@ -70,7 +70,8 @@ export function reportError(out: Out, err: unknown): number {
   } else {
     out.error(`error: ${message}`)
     if (err instanceof RpcError && err.data && typeof err.data === 'object' && 'fields' in err.data) {
-      for (const f of (err.data as { fields: { path: string; message: string }[] }).fields) out.error(`  ${f.path}: ${f.message}`)
+      for (const f of (err.data as { fields: { path: string; message: string }[] }).fields)
+        out.error(`  ${f.path}: ${f.message}`)
     }
   }
   return code

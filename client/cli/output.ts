@@ -44,6 +44,12 @@ export function when(ms: number | undefined, now = Date.now()): string {
   const d = ms - now
   const abs = Math.abs(d)
   const unit =
-    abs < 90_000 ? `${Math.round(abs / 1000)}s` : abs < 5_400_000 ? `${Math.round(abs / 60_000)}m` : abs < 172_800_000 ? `${Math.round(abs / 3_600_000)}h` : `${Math.round(abs / 86_400_000)}d`
+    abs < 90_000
+      ? `${Math.round(abs / 1000)}s`
+      : abs < 5_400_000
+        ? `${Math.round(abs / 60_000)}m`
+        : abs < 172_800_000
+          ? `${Math.round(abs / 3_600_000)}h`
+          : `${Math.round(abs / 86_400_000)}d`
   return d >= 0 ? `in ${unit}` : `${unit} ago`
 }

@@ -33,7 +33,9 @@ export function buildProgram(version: string): Command {
       const cmd = args[args.length - 1] as Command
       const opts = cmd.optsWithGlobals<GlobalOptions>()
       // Options reach the action as the object before the command: fold the globals in.
-      const withGlobals = args.map((a, i) => (i === args.length - 2 && a && typeof a === 'object' ? { ...opts, ...a } : a)) as typeof args
+      const withGlobals = args.map((a, i) =>
+        i === args.length - 2 && a && typeof a === 'object' ? { ...opts, ...a } : a,
+      ) as typeof args
       try {
         await fn(...withGlobals)
       } catch (err) {
@@ -62,7 +64,8 @@ export async function runCli(argv: string[], version: string): Promise<number> {
     await program.parseAsync(argv)
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return EXIT.OK
       return EXIT.USAGE
     }
     return reportError(makeOut(argv.includes('--json')), err)

@@ -33,7 +33,9 @@ export async function readTokensFromStdin(stream: NodeJS.ReadableStream = proces
   }
   const parsed = accepted.safeParse(json)
   if (!parsed.success) {
-    throw new UsageError('expected {"accessToken","refreshToken","idToken"?}, {"access_token",...} or a Codex auth.json')
+    throw new UsageError(
+      'expected {"accessToken","refreshToken","idToken"?}, {"access_token",...} or a Codex auth.json',
+    )
   }
   return parsed.data
 }

@@ -32,7 +32,11 @@ function signIn(link: Link, method: 'browser' | 'device', label: string): OAuthM
         method: 'auto',
         async callback() {
           try {
-            await link.call('login.wait', { loginId: login.loginId, timeoutMs: LOGIN_WAIT_MS }, { timeoutMs: LOGIN_WAIT_MS + 30_000 })
+            await link.call(
+              'login.wait',
+              { loginId: login.loginId, timeoutMs: LOGIN_WAIT_MS },
+              { timeoutMs: LOGIN_WAIT_MS + 30_000 },
+            )
             return success()
           } catch {
             return { type: 'failed' }

@@ -58,9 +58,7 @@ export class DaemonLink {
     } catch (err) {
       if (!(err instanceof DaemonNotRunningError)) throw this.unavailable(err)
       if (!this.cfg.autostart) {
-        throw new DaemonUnavailableError(
-          `${err.message} Autostart is off (OPENCODE_MULTI_AUTH_NO_AUTOSTART=1).`,
-        )
+        throw new DaemonUnavailableError(`${err.message} Autostart is off (OPENCODE_MULTI_AUTH_NO_AUTOSTART=1).`)
       }
       try {
         await startDaemon({

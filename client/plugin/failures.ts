@@ -50,7 +50,9 @@ export function jsonError(status: number, error: ErrorBody, headers: Record<stri
 
 /** NO_ELIGIBLE_ACCOUNTS error data, parsed at the boundary (it comes off the wire). */
 export const noEligibleData = z.object({
-  accounts: z.array(z.object({ alias: z.string(), health: z.string(), reason: z.string().optional(), until: z.number().optional() })),
+  accounts: z.array(
+    z.object({ alias: z.string(), health: z.string(), reason: z.string().optional(), until: z.number().optional() }),
+  ),
   earliestUntil: z.number().optional(),
 })
 export type NoEligibleData = z.infer<typeof noEligibleData>
@@ -81,9 +83,15 @@ export function allLimited(opts: { resetAt?: number; accounts: number; now: numb
     (when ? `; the first one resets at ${clock(when)} (in ${duration(when - opts.now)}).` : '.') +
     ' Add another account with `opencode-multi-auth add`, or see `opencode-multi-auth status`.'
   const resetsAt = when ? new Date(Math.ceil(when / 1000) * 1000).toISOString().replace('.000Z', 'Z') : undefined
-  const body = (m: string): ErrorBody => ({ message: m, type: 'usage_limit_reached', code: 'all_accounts_limited', resets_at: resetsAt })
+  const body = (m: string): ErrorBody => ({
+    message: m,
+    type: 'usage_limit_reached',
+    code: 'all_accounts_limited',
+    resets_at: resetsAt,
+  })
   // Only a 429 may be retried by OpenCode (opt-in: wait for Retry-After); otherwise never trigger one.
-  if (status !== 429 && (triggersRetry(message) || triggersRetry(JSON.stringify({ error: body(message) })))) message = SAFE_LIMITED
+  if (status !== 429 && (triggersRetry(message) || triggersRetry(JSON.stringify({ error: body(message) }))))
+    message = SAFE_LIMITED
   const headers: Record<string, string> = {}
   if (when) {
     headers['retry-after'] = String(Math.ceil((when - opts.now) / 1000))
@@ -118,11 +126,19 @@ export function noUsableAccount(data: NoEligibleData): Response {
 }
 
 export function daemonUnavailable(message: string): Response {
-  return jsonError(503, { message: `opencode-multi-auth: ${message}`, type: 'daemon_unavailable', code: 'daemon_unavailable' })
+  return jsonError(503, {
+    message: `opencode-multi-auth: ${message}`,
+    type: 'daemon_unavailable',
+    code: 'daemon_unavailable',
+  })
 }
 
 export function badRequest(message: string): Response {
-  return jsonError(400, { message: `opencode-multi-auth: ${message}`, type: 'invalid_request_error', code: 'invalid_request' })
+  return jsonError(400, {
+    message: `opencode-multi-auth: ${message}`,
+    type: 'invalid_request_error',
+    code: 'invalid_request',
+  })
 }
 
 export function upstreamTimeout(ms: number): Response {
@@ -134,5 +150,9 @@ export function upstreamTimeout(ms: number): Response {
 }
 
 export function notCompleted(message: string): Response {
-  return jsonError(502, { message: `opencode-multi-auth: ${message}`, type: 'upstream_error', code: 'no_completed_response' })
+  return jsonError(502, {
+    message: `opencode-multi-auth: ${message}`,
+    type: 'upstream_error',
+    code: 'no_completed_response',
+  })
 }

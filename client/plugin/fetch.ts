@@ -52,12 +52,18 @@ function target(input: string | URL | Request, init?: RequestInit): { url: URL; 
   return { url: new URL(req ? req.url : String(input)), method: (init?.method ?? req?.method ?? 'GET').toUpperCase() }
 }
 
-async function incoming(input: string | URL | Request, init: RequestInit | undefined, url: URL, method: string): Promise<Incoming> {
+async function incoming(
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+  url: URL,
+  method: string,
+): Promise<Incoming> {
   const req = input instanceof Request ? input : undefined
   const headers = new Headers(init?.headers ?? req?.headers)
   const signal = init?.signal ?? req?.signal ?? undefined
   let text = ''
-  if (init?.body !== undefined && init.body !== null) text = typeof init.body === 'string' ? init.body : await new Response(init.body).text()
+  if (init?.body !== undefined && init.body !== null)
+    text = typeof init.body === 'string' ? init.body : await new Response(init.body).text()
   else if (req) text = await req.text()
   return { url, method, headers, text, signal }
 }
@@ -106,7 +112,10 @@ export function createCodexFetch(deps: CodexFetchDeps): FetchFn {
       req.signal?.throwIfAborted()
       let token: ResultOf<'token.get'>
       try {
-        token = await abortable(deps.link.call('token.get', { model, sessionKey, ...(tried.length ? { exclude: [...tried] } : {}) }), req.signal)
+        token = await abortable(
+          deps.link.call('token.get', { model, sessionKey, ...(tried.length ? { exclude: [...tried] } : {}) }),
+          req.signal,
+        )
       } catch (err) {
         if (req.signal?.aborted) throw err
         return answerNoToken(err, last, now(), limitStatus)
@@ -130,7 +139,9 @@ export function createCodexFetch(deps: CodexFetchDeps): FetchFn {
       const { res } = sent
       if (res.ok) {
         // Fire and forget: the stream must not wait for the daemon.
-        void deps.link.call('token.report', { alias: token.alias, status: res.status, headers: reportHeaders(res.headers), model }).catch(() => undefined)
+        void deps.link
+          .call('token.report', { alias: token.alias, status: res.status, headers: reportHeaders(res.headers), model })
+          .catch(() => undefined)
         sessions.served(sessionKey, token.alias, stripBefore)
         return body.stream === true ? streamOut(sent, deps.idleTimeoutMs) : jsonOut(sent, deps.idleTimeoutMs)
       }
@@ -139,7 +150,13 @@ export function createCodexFetch(deps: CodexFetchDeps): FetchFn {
       last = { status: res.status, statusText: res.statusText, headers: res.headers, text }
       const verdict = await abortable(
         deps.link
-          .call('token.report', { alias: token.alias, status: res.status, headers: reportHeaders(res.headers), body: text.slice(0, REPORT_BODY_MAX), model })
+          .call('token.report', {
+            alias: token.alias,
+            status: res.status,
+            headers: reportHeaders(res.headers),
+            body: text.slice(0, REPORT_BODY_MAX),
+            model,
+          })
           .catch(() => undefined),
         req.signal,
       )

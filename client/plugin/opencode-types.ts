@@ -58,7 +58,10 @@ export interface LoaderResult {
 
 export interface AuthHook {
   provider: string
-  loader?: (auth: () => Promise<OpencodeAuth | undefined>, provider: ProviderInfo) => Promise<LoaderResult | Record<string, never>>
+  loader?: (
+    auth: () => Promise<OpencodeAuth | undefined>,
+    provider: ProviderInfo,
+  ) => Promise<LoaderResult | Record<string, never>>
   methods: (OAuthMethod | ApiMethod)[]
 }
 

@@ -51,7 +51,12 @@ export function lastAnswer(last: LastFailure, now: number, limitStatus: number):
 const forcedData = z.object({ until: z.number().nullable().optional() })
 
 /** token.get failed: turn why into the answer the caller sees. Rethrows what is not ours to answer. */
-export function answerNoToken(err: unknown, last: LastFailure | undefined, now: number, limitStatus = ALL_LIMITED_STATUS): Response {
+export function answerNoToken(
+  err: unknown,
+  last: LastFailure | undefined,
+  now: number,
+  limitStatus = ALL_LIMITED_STATUS,
+): Response {
   if (err instanceof DaemonUnavailableError) return daemonUnavailable(err.message)
   if (!(err instanceof RpcError)) {
     return daemonUnavailable(`the daemon did not answer token.get: ${err instanceof Error ? err.message : String(err)}`)
@@ -70,7 +75,11 @@ export function answerNoToken(err: unknown, last: LastFailure | undefined, now: 
   }
   if (err.code !== ErrorCode.NO_ELIGIBLE_ACCOUNTS) {
     // Daemon messages never carry secrets (DESIGN invariant 11); the store may be locked or need a passphrase.
-    return jsonError(503, { message: `opencode-multi-auth: the daemon could not give a token: ${err.message}`, type: 'daemon_error', code: 'token_get_failed' })
+    return jsonError(503, {
+      message: `opencode-multi-auth: the daemon could not give a token: ${err.message}`,
+      type: 'daemon_error',
+      code: 'token_get_failed',
+    })
   }
   const parsed = noEligibleData.safeParse(err.data)
   const data = parsed.success ? parsed.data : { accounts: [], earliestUntil: undefined }
@@ -78,6 +87,7 @@ export function answerNoToken(err: unknown, last: LastFailure | undefined, now: 
   // What the backend itself said is the most precise answer (model not supported, workspace gone, ...).
   if (last && last.status !== 429) return replay(last.status, last.statusText, last.headers, last.text)
   const resetAt = data.earliestUntil ?? (last ? upstreamResetAt(last, now) : undefined)
-  if (resetAt !== undefined || last) return allLimited({ resetAt, accounts: data.accounts.length || 1, now, status: limitStatus })
+  if (resetAt !== undefined || last)
+    return allLimited({ resetAt, accounts: data.accounts.length || 1, now, status: limitStatus })
   return noUsableAccount(data)
 }

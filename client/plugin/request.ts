@@ -30,7 +30,10 @@ export function parseRequestBody(text: string): ParsedRequest {
   const parsed = responsesBody.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    return { ok: false, error: `the request body is not a Responses API request (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})` }
+    return {
+      ok: false,
+      error: `the request body is not a Responses API request (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`,
+    }
   }
   return { ok: true, body: parsed.data }
 }
@@ -119,7 +122,15 @@ export function upstreamUrl(chatgptBase: string): string {
 }
 
 /** Caller headers that must not reach the backend: we own auth and the framing. */
-const DROPPED = ['authorization', 'x-api-key', 'openai-organization', 'openai-project', 'chatgpt-account-id', 'content-length', 'host']
+const DROPPED = [
+  'authorization',
+  'x-api-key',
+  'openai-organization',
+  'openai-project',
+  'chatgpt-account-id',
+  'content-length',
+  'host',
+]
 
 export function upstreamHeaders(caller: Headers, token: TokenResult, sessionKey: string | undefined): Headers {
   const h = new Headers(caller)

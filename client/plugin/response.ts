@@ -14,7 +14,12 @@ export function reportHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {}
   headers.forEach((value, name) => {
     const n = name.toLowerCase()
-    if (n.startsWith('x-codex-') || /^x-[a-z0-9-]+-(primary|secondary)-/.test(n) || n === 'retry-after' || n === 'retry-after-ms') {
+    if (
+      n.startsWith('x-codex-') ||
+      /^x-[a-z0-9-]+-(primary|secondary)-/.test(n) ||
+      n === 'retry-after' ||
+      n === 'retry-after-ms'
+    ) {
       out[n] = value
     }
   })
@@ -50,7 +55,8 @@ export function isCyberPolicy(status: number, body: string): boolean {
 /** Headers a rebuilt Response may carry: the body is already decoded and re-framed. */
 export function passHeaders(headers: Headers): Headers {
   const h = new Headers(headers)
-  for (const name of ['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive']) h.delete(name)
+  for (const name of ['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive'])
+    h.delete(name)
   return h
 }
 
@@ -105,7 +111,11 @@ export function completedResponse(sse: string): Completed {
  * Passes a body through, erroring it (and calling onIdle, which aborts the upstream
  * request) when no chunk arrives for idleMs. A reader that cancels cancels upstream.
  */
-export function guardIdle(body: ReadableStream<Uint8Array>, idleMs: number, onIdle: () => void): ReadableStream<Uint8Array> {
+export function guardIdle(
+  body: ReadableStream<Uint8Array>,
+  idleMs: number,
+  onIdle: () => void,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader()
   let timer: ReturnType<typeof setTimeout> | undefined
   const clear = (): void => {

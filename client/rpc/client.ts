@@ -64,13 +64,16 @@ export class RpcClient {
         s.removeAllListeners('error')
         resolve(s)
       })
-      s.once('error', (err: NodeJS.ErrnoException) => reject(new DaemonNotRunningError(opts.socketPath, err.code ?? err.message)))
+      s.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new DaemonNotRunningError(opts.socketPath, err.code ?? err.message)),
+      )
     })
     const client = new RpcClient(socket, opts)
     if (!opts.skipVersionCheck) {
       try {
         const status = await client.call('daemon.status', {})
-        if (status.protocolVersion !== PROTOCOL_VERSION) throw new ProtocolSkewError(status.protocolVersion, PROTOCOL_VERSION)
+        if (status.protocolVersion !== PROTOCOL_VERSION)
+          throw new ProtocolSkewError(status.protocolVersion, PROTOCOL_VERSION)
       } catch (err) {
         client.close()
         throw err

@@ -5,7 +5,13 @@ import type { EventBus } from '../events.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account, StoreData } from '../store/schema.js'
 import { readSettings } from '../rotation/settings-read.js'
-import { AliasConflictError, NotChatGptTokenError, upsertTokens, type IncomingTokens, type UpsertResult } from './upsert.js'
+import {
+  AliasConflictError,
+  NotChatGptTokenError,
+  upsertTokens,
+  type IncomingTokens,
+  type UpsertResult,
+} from './upsert.js'
 import { toView } from './view.js'
 
 export function notFound(alias: string): RpcError {
@@ -43,7 +49,9 @@ export class AccountService {
     } catch (err) {
       if (err instanceof AliasConflictError) throw new RpcError(ErrorCode.CONFLICT, err.message, { alias: opts.alias })
       if (err instanceof NotChatGptTokenError) {
-        throw new RpcError(ErrorCode.INVALID_PARAMS, err.message, { fields: [{ path: 'accessToken', message: err.message }] })
+        throw new RpcError(ErrorCode.INVALID_PARAMS, err.message, {
+          fields: [{ path: 'accessToken', message: err.message }],
+        })
       }
       throw err
     }
@@ -74,7 +82,9 @@ export class AccountService {
       if (!enabled && acc.enabled !== false) {
         const others = Object.entries(d.accounts).filter(([a, x]) => a !== alias && x.enabled !== false)
         if (others.length === 0) {
-          throw new RpcError(ErrorCode.CONFLICT, `${alias} is the last enabled account; enable another one first`, { alias })
+          throw new RpcError(ErrorCode.CONFLICT, `${alias} is the last enabled account; enable another one first`, {
+            alias,
+          })
         }
       }
       acc.enabled = enabled
@@ -94,7 +104,10 @@ export class AccountService {
     return this.view(alias)
   }
 
-  async update(alias: string, patch: { tags?: string[]; notes?: string; weight?: number | null }): Promise<AccountView> {
+  async update(
+    alias: string,
+    patch: { tags?: string[]; notes?: string; weight?: number | null },
+  ): Promise<AccountView> {
     await this.store.update((d) => {
       const acc = requireAccount(d, alias)
       if (patch.tags !== undefined) acc.tags = [...new Set(patch.tags)]

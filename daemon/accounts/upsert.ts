@@ -41,7 +41,9 @@ export function upsertTokens(
 ): UpsertResult {
   const identity = identityFromTokens(incoming)
   if (!identity.accountId && !identity.email) {
-    throw new NotChatGptTokenError('the access token is not a ChatGPT access token: it carries no account id or email claim')
+    throw new NotChatGptTokenError(
+      'the access token is not a ChatGPT access token: it carries no account id or email claim',
+    )
   }
   const found = findByIdentity(draft, identity)
   if (found) {

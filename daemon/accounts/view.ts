@@ -29,6 +29,7 @@ export function toView(alias: string, a: Account, now: number, weight?: number):
     weight: weight ?? a.weight,
     source: a.source,
   }
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (view as unknown as Record<string, unknown>)[k] = v
+  for (const [k, v] of Object.entries(optional))
+    if (v !== undefined) (view as unknown as Record<string, unknown>)[k] = v
   return view
 }

@@ -70,8 +70,7 @@ export function identityFromTokens(tokens: TokenPair): TokenIdentity {
   const id = tokens.idToken ? decodeJwtPayload(tokens.idToken) : null
   const accessAuth = claimObject(access, AUTH_CLAIM)
   const idAuth = claimObject(id, AUTH_CLAIM)
-  const fromAuth = (...keys: string[]): string | undefined =>
-    firstString(accessAuth, keys) ?? firstString(idAuth, keys)
+  const fromAuth = (...keys: string[]): string | undefined => firstString(accessAuth, keys) ?? firstString(idAuth, keys)
 
   const identity: TokenIdentity = {
     accountId: fromAuth('chatgpt_account_id'),

@@ -24,7 +24,13 @@ export function newPkce(): Pkce {
 }
 
 /** The authorize URL, with exactly the parameters (and order) of REFERENCE.md's table. */
-export function authorizeUrl(p: { issuer: string; clientId: string; redirectUri: string; challenge: string; state: string }): string {
+export function authorizeUrl(p: {
+  issuer: string
+  clientId: string
+  redirectUri: string
+  challenge: string
+  state: string
+}): string {
   const q: [string, string][] = [
     ['response_type', 'code'],
     ['client_id', p.clientId],
@@ -76,16 +82,26 @@ export async function startBrowserLogin(opts: BrowserLoginOptions): Promise<Brow
   let redirectUri = ''
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    if (url.pathname !== CALLBACK_PATH) return send(res, 404, errorPage('Not found', 'This server only answers the sign-in callback.'))
-    if (req.method !== 'GET') return send(res, 405, errorPage('Method not allowed', 'The sign-in callback is a GET request.'))
+    if (url.pathname !== CALLBACK_PATH)
+      return send(res, 404, errorPage('Not found', 'This server only answers the sign-in callback.'))
+    if (req.method !== 'GET')
+      return send(res, 405, errorPage('Method not allowed', 'The sign-in callback is a GET request.'))
     const q = callbackQuery.safeParse(Object.fromEntries(url.searchParams))
     if (!q.success) return send(res, 400, errorPage('Sign-in refused', 'The callback parameters are malformed.'))
     const { code, error, error_description: description } = q.data
     // A wrong state is someone else's (or a stale tab's) request: refuse it, keep waiting for ours.
     if (!q.data.state || !sameSecret(q.data.state, state)) {
-      return send(res, 400, errorPage('Sign-in refused: state mismatch', 'This callback does not belong to the sign-in in progress. Start again from the terminal.'))
+      return send(
+        res,
+        400,
+        errorPage(
+          'Sign-in refused: state mismatch',
+          'This callback does not belong to the sign-in in progress. Start again from the terminal.',
+        ),
+      )
     }
-    if (handled) return send(res, 409, errorPage('Already handled', 'This sign-in has already been completed or refused.'))
+    if (handled)
+      return send(res, 409, errorPage('Already handled', 'This sign-in has already been completed or refused.'))
     handled = true
     if (error) {
       const message = `the issuer refused the sign-in: ${error}${description ? ` (${description})` : ''}`
@@ -94,13 +110,24 @@ export async function startBrowserLogin(opts: BrowserLoginOptions): Promise<Brow
     }
     if (!code) {
       opts.onFailure('the callback carried no authorization code')
-      return send(res, 400, errorPage('Sign-in refused: no code', 'The callback carried no authorization code. Start again from the terminal.'))
+      return send(
+        res,
+        400,
+        errorPage(
+          'Sign-in refused: no code',
+          'The callback carried no authorization code. Start again from the terminal.',
+        ),
+      )
     }
     try {
       const who = await opts.onCode({ code, redirectUri, codeVerifier: pkce.verifier })
       send(res, 200, successPage(who))
     } catch (err) {
-      send(res, 500, errorPage('Sign-in failed', err instanceof Error ? err.message : 'the code could not be exchanged'))
+      send(
+        res,
+        500,
+        errorPage('Sign-in failed', err instanceof Error ? err.message : 'the code could not be exchanged'),
+      )
     }
   }
   const server = createServer((req, res) => {
@@ -144,7 +171,9 @@ async function listenOnFirstFree(server: Server, ports: readonly number[]): Prom
       if (addr && typeof addr === 'object') return addr.port
     }
   }
-  throw new PortsBusyError(`ports ${ports.join(', ')} on 127.0.0.1 are all busy (is another sign-in running, e.g. \`codex login\`?)`)
+  throw new PortsBusyError(
+    `ports ${ports.join(', ')} on 127.0.0.1 are all busy (is another sign-in running, e.g. \`codex login\`?)`,
+  )
 }
 
 function sameSecret(a: string, b: string): boolean {

@@ -13,7 +13,10 @@ const REQUEST_TIMEOUT_MS = 20_000
 const MIN_INTERVAL_MS = 250
 const MAX_INTERVAL_MS = 60_000
 
-const seconds = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().finite().nonnegative())
+const seconds = z.preprocess(
+  (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+  z.number().finite().nonnegative(),
+)
 
 const userCodeAnswer = z.looseObject({
   device_auth_id: z.string().min(1),
@@ -51,7 +54,8 @@ export async function startDeviceLogin(opts: DeviceLoginOptions): Promise<Device
   if (first.status !== 200) throw new DeviceLoginError(`the issuer refused a device code (HTTP ${first.status})`)
   const parsed = userCodeAnswer.safeParse(first.json)
   const userCode = parsed.success ? (parsed.data.user_code ?? parsed.data.usercode) : undefined
-  if (!parsed.success || !userCode) throw new DeviceLoginError('the issuer answered the device-code request without a user code')
+  if (!parsed.success || !userCode)
+    throw new DeviceLoginError('the issuer answered the device-code request without a user code')
   const deviceAuthId = parsed.data.device_auth_id
   const intervalMs = clamp((parsed.data.interval ?? 5) * 1000, MIN_INTERVAL_MS, MAX_INTERVAL_MS)
   let cancelled = false
@@ -80,9 +84,14 @@ export async function startDeviceLogin(opts: DeviceLoginOptions): Promise<Device
         if (opts.clock.now() >= deadline) throw new DeviceLoginError('the device code expired before it was approved')
         let answer: { status: number; json: unknown }
         try {
-          answer = await post(opts, '/api/accounts/deviceauth/token', { device_auth_id: deviceAuthId, user_code: userCode })
+          answer = await post(opts, '/api/accounts/deviceauth/token', {
+            device_auth_id: deviceAuthId,
+            user_code: userCode,
+          })
         } catch (err) {
-          opts.logger.debug('device sign-in poll failed; polling on', { error: err instanceof Error ? err.message : String(err) })
+          opts.logger.debug('device sign-in poll failed; polling on', {
+            error: err instanceof Error ? err.message : String(err),
+          })
           continue
         }
         if (cancelled) throw new DeviceLoginError('cancelled')
@@ -92,7 +101,8 @@ export async function startDeviceLogin(opts: DeviceLoginOptions): Promise<Device
           continue
         }
         if (answer.status >= 500) continue
-        if (answer.status !== 200) throw new DeviceLoginError(`the issuer refused the device sign-in (HTTP ${answer.status})`)
+        if (answer.status !== 200)
+          throw new DeviceLoginError(`the issuer refused the device sign-in (HTTP ${answer.status})`)
         const ok = tokenAnswer.safeParse(answer.json)
         if (!ok.success) throw new DeviceLoginError('the issuer approved the device sign-in without a code')
         return {
@@ -105,7 +115,11 @@ export async function startDeviceLogin(opts: DeviceLoginOptions): Promise<Device
   }
 }
 
-async function post(opts: DeviceLoginOptions, path: string, body: Record<string, string>): Promise<{ status: number; json: unknown }> {
+async function post(
+  opts: DeviceLoginOptions,
+  path: string,
+  body: Record<string, string>,
+): Promise<{ status: number; json: unknown }> {
   const controller = new AbortController()
   const timer = opts.clock.setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS)
   try {

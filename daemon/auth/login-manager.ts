@@ -48,7 +48,9 @@ export function loginPortsFromEnv(env: Record<string, string | undefined>): read
   const raw = env.OPENCODE_MULTI_AUTH_LOGIN_PORTS?.trim()
   if (!raw) return DEFAULT_LOGIN_PORTS
   const ports = raw.split(',').map((p) => Number(p.trim()))
-  return ports.length > 0 && ports.every((p) => Number.isInteger(p) && p >= 0 && p <= 65535) ? ports : DEFAULT_LOGIN_PORTS
+  return ports.length > 0 && ports.every((p) => Number.isInteger(p) && p >= 0 && p <= 65535)
+    ? ports
+    : DEFAULT_LOGIN_PORTS
 }
 
 export class LoginManager {
@@ -74,7 +76,10 @@ export class LoginManager {
     await this.active?.cleanup()
     const id = randomBytes(12).toString('base64url')
     const method = params.method
-    const timeoutMs = method === 'browser' ? (this.opts.browserTimeoutMs ?? BROWSER_TIMEOUT_MS) : (this.opts.deviceTimeoutMs ?? DEVICE_TIMEOUT_MS)
+    const timeoutMs =
+      method === 'browser'
+        ? (this.opts.browserTimeoutMs ?? BROWSER_TIMEOUT_MS)
+        : (this.opts.deviceTimeoutMs ?? DEVICE_TIMEOUT_MS)
     const expiresAt = this.opts.clock.now() + timeoutMs
 
     let resolve!: (v: AccountView) => void
@@ -92,7 +97,8 @@ export class LoginManager {
       expiresAt,
       done,
       settled: false,
-      fail: (message) => settle(() => reject(new RpcError(ErrorCode.LOGIN_FAILED, `sign-in failed: ${message}`, { loginId: id }))),
+      fail: (message) =>
+        settle(() => reject(new RpcError(ErrorCode.LOGIN_FAILED, `sign-in failed: ${message}`, { loginId: id }))),
       cleanup: async () => {
         if (timer) this.opts.clock.clearTimeout(timer)
         for (const c of closers.splice(0)) await Promise.resolve(c()).catch(() => {})
@@ -133,7 +139,12 @@ export class LoginManager {
         closers.push(() => browser.close())
         started = { loginId: id, url: browser.url, method, expiresAt }
       } else {
-        const device = await startDeviceLogin({ ...common, fetch: this.opts.fetch, clock: this.opts.clock, logger: this.opts.logger })
+        const device = await startDeviceLogin({
+          ...common,
+          fetch: this.opts.fetch,
+          clock: this.opts.clock,
+          logger: this.opts.logger,
+        })
         closers.push(() => device.cancel())
         device.poll(expiresAt).then(
           (exchange) => finish(exchange).catch((err: unknown) => session.fail(messageOf(err))),
@@ -141,7 +152,10 @@ export class LoginManager {
         )
         started = { loginId: id, url: device.verificationUrl, userCode: device.userCode, method, expiresAt }
       }
-      timer = this.opts.clock.setTimeout(() => session.fail(`timed out after ${Math.round(timeoutMs / 60_000)} minutes`), timeoutMs)
+      timer = this.opts.clock.setTimeout(
+        () => session.fail(`timed out after ${Math.round(timeoutMs / 60_000)} minutes`),
+        timeoutMs,
+      )
       timer.unref?.()
       this.sessions.set(id, session)
       this.active = session
@@ -156,12 +170,21 @@ export class LoginManager {
 
   async wait(loginId: string, timeoutMs?: number): Promise<AccountView> {
     const session = this.sessions.get(loginId)
-    if (!session) throw new RpcError(ErrorCode.LOGIN_FAILED, 'no sign-in with that id (finished long ago, or never started)', { loginId })
+    if (!session)
+      throw new RpcError(ErrorCode.LOGIN_FAILED, 'no sign-in with that id (finished long ago, or never started)', {
+        loginId,
+      })
     if (timeoutMs === undefined || session.settled) return session.done
     let timer: Timer | undefined
     const pending = new Promise<never>((_, reject) => {
       timer = this.opts.clock.setTimeout(
-        () => reject(new RpcError(ErrorCode.LOGIN_FAILED, 'the sign-in is still pending; wait again', { loginId, pending: true })),
+        () =>
+          reject(
+            new RpcError(ErrorCode.LOGIN_FAILED, 'the sign-in is still pending; wait again', {
+              loginId,
+              pending: true,
+            }),
+          ),
         timeoutMs,
       )
     })

@@ -21,7 +21,11 @@ function page(title: string, body: string, ok: boolean): string {
 }
 
 export function successPage(who: string): string {
-  return page('Signed in to opencode-multi-auth', `${who} is ready. You can close this tab and return to the terminal.`, true)
+  return page(
+    'Signed in to opencode-multi-auth',
+    `${who} is ready. You can close this tab and return to the terminal.`,
+    true,
+  )
 }
 
 export function errorPage(title: string, detail: string): string {

@@ -10,7 +10,10 @@ import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { isJwt } from '../auth/jwt.js'
 
-const text = z.string().min(1).max(256 * 1024)
+const text = z
+  .string()
+  .min(1)
+  .max(256 * 1024)
 
 /** The `tokens` object of a ChatGPT sign-in. */
 export const codexTokensSchema = z.looseObject({
@@ -66,7 +69,8 @@ export function incomingFrom(parsed: { json: CodexAuthJson; tokens: CodexTokens 
     refreshToken: tokens.refresh_token,
   }
   if (typeof tokens.id_token === 'string' && isJwt(tokens.id_token)) out.idToken = tokens.id_token
-  if (typeof json.last_refresh === 'string' && !Number.isNaN(Date.parse(json.last_refresh))) out.lastRefresh = json.last_refresh
+  if (typeof json.last_refresh === 'string' && !Number.isNaN(Date.parse(json.last_refresh)))
+    out.lastRefresh = json.last_refresh
   return out
 }
 
@@ -83,7 +87,12 @@ export interface PairToWrite {
  * `keepTokenExtras` keeps unknown keys inside `tokens` too, which is right only
  * when the file already held the same account.
  */
-export function buildAuthJson(existing: CodexAuthJson | undefined, pair: PairToWrite, now: number, keepTokenExtras: boolean): Record<string, unknown> {
+export function buildAuthJson(
+  existing: CodexAuthJson | undefined,
+  pair: PairToWrite,
+  now: number,
+  keepTokenExtras: boolean,
+): Record<string, unknown> {
   if (!isJwt(pair.idToken)) throw new Error('refusing to write auth.json without a JWT id_token')
   const base: Record<string, unknown> = { ...(existing ?? {}) }
   const oldTokens = keepTokenExtras && isRecord(base.tokens) ? base.tokens : {}

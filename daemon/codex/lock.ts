@@ -85,7 +85,9 @@ export function flockCommandLock(opts: FlockOptions): CodexLock {
           if (!answered && opts.clock.now() - startedAt < waitMs / 2) {
             quickExit = true
             unavailable = true
-            opts.logger.warn(`flock(1) failed at once (exit ${code}); writing Codex auth.json with the re-read check only`)
+            opts.logger.warn(
+              `flock(1) failed at once (exit ${code}); writing Codex auth.json with the re-read check only`,
+            )
           }
           done(false)
         })
@@ -104,7 +106,8 @@ export function flockCommandLock(opts: FlockOptions): CodexLock {
         if (t) opts.clock.clearTimeout(t)
       }
       if (!granted) {
-        if (!unavailable && !quickExit) opts.logger.warn(`could not take ${lockFile} within ${waitMs} ms; writing with the re-read check only`)
+        if (!unavailable && !quickExit)
+          opts.logger.warn(`could not take ${lockFile} within ${waitMs} ms; writing with the re-read check only`)
         await release()
         return noop
       }

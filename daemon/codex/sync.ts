@@ -143,7 +143,10 @@ export class CodexSync {
       return this.write(requireAccount(this.opts.store.data, alias), 'switch')
     })
     if (outcome !== 'written' && outcome !== 'same' && outcome !== 'adopted') {
-      throw new RpcError(ErrorCode.CONFLICT, `could not switch Codex to ${alias} (${outcome})`, { alias, reason: outcome })
+      throw new RpcError(ErrorCode.CONFLICT, `could not switch Codex to ${alias} (${outcome})`, {
+        alias,
+        reason: outcome,
+      })
     }
     this.opts.logger.info('Codex auth.json now holds an account of ours', { alias, outcome })
     return { alias, path: this.opts.file }
@@ -191,10 +194,14 @@ export class CodexSync {
     }
     this.lastHash = cur.hash
     if (cur.kind === 'invalid') {
-      this.opts.logger.warn('Codex auth.json is not readable; keeping the stored tokens', { reason: cur.reason, path: file })
+      this.opts.logger.warn('Codex auth.json is not readable; keeping the stored tokens', {
+        reason: cur.reason,
+        path: file,
+      })
       return this.record({ path: file, action: 'invalid', detail: cur.reason, at: at() })
     }
-    if (cur.kind === 'no-tokens') return this.record({ path: file, action: 'none', detail: 'no ChatGPT tokens in the file', at: at() })
+    if (cur.kind === 'no-tokens')
+      return this.record({ path: file, action: 'none', detail: 'no ChatGPT tokens in the file', at: at() })
     const result = await this.adopt(incomingFrom(cur), cur.hash, reason)
     if (result.action === 'older' && result.alias !== undefined) {
       // The file holds a pair we have already replaced — its refresh token is likely spent.
@@ -202,8 +209,14 @@ export class CodexSync {
       const acc = this.opts.store.data.accounts[result.alias]
       if (acc && acc.refreshToken !== cur.tokens.refresh_token) {
         const healed = await this.write(acc, 'refresh')
-        this.opts.logger.info('Codex auth.json held older tokens than the store; kept the newer ones', { alias: result.alias, rewrite: healed })
-        return this.record({ ...result, detail: `kept the newer stored tokens; auth.json ${healed === 'written' ? 'rewritten' : healed}` })
+        this.opts.logger.info('Codex auth.json held older tokens than the store; kept the newer ones', {
+          alias: result.alias,
+          rewrite: healed,
+        })
+        return this.record({
+          ...result,
+          detail: `kept the newer stored tokens; auth.json ${healed === 'written' ? 'rewritten' : healed}`,
+        })
       }
     }
     return result

@@ -70,10 +70,12 @@ export class AuthFileWatcher {
 
   /** Serialized: moves the watch to the nearest existing directory on the way to auth.json. */
   private rearm(reason: string): Promise<void> {
-    const next = this.armChain.then(() => this.doArm(reason)).catch((err: unknown) => {
-      this.opts.logger.warn('could not watch the Codex auth directory; retrying', { error: errText(err) })
-      this.later(REARM_RETRY_MS, () => void this.rearm('retry'))
-    })
+    const next = this.armChain
+      .then(() => this.doArm(reason))
+      .catch((err: unknown) => {
+        this.opts.logger.warn('could not watch the Codex auth directory; retrying', { error: errText(err) })
+        this.later(REARM_RETRY_MS, () => void this.rearm('retry'))
+      })
     this.armChain = next
     return next
   }

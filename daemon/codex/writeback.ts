@@ -54,7 +54,10 @@ type Held = Extract<ReadResult, { kind: 'tokens' }>
 export function holdsAccount(cur: ReadResult, acc: Readonly<Account>): cur is Held {
   if (cur.kind !== 'tokens') return false
   const id = identityFromTokens({ accessToken: cur.tokens.access_token, idToken: cur.tokens.id_token ?? undefined })
-  return sameIdentity({ accountId: acc.accountId, userId: acc.userId, accountUserId: acc.accountUserId, email: acc.email }, id)
+  return sameIdentity(
+    { accountId: acc.accountId, userId: acc.userId, accountUserId: acc.accountUserId, email: acc.email },
+    id,
+  )
 }
 
 export async function writePair(ctx: WriteContext, acc: Readonly<Account>, mode: WriteMode): Promise<WriteOutcome> {
@@ -80,13 +83,21 @@ export async function writePair(ctx: WriteContext, acc: Readonly<Account>, mode:
         }
       }
       const fileIdToken = same ? cur.tokens.id_token : undefined
-      const idToken = acc.idToken && isJwt(acc.idToken) ? acc.idToken : fileIdToken && isJwt(fileIdToken) ? fileIdToken : undefined
+      const idToken =
+        acc.idToken && isJwt(acc.idToken) ? acc.idToken : fileIdToken && isJwt(fileIdToken) ? fileIdToken : undefined
       if (!idToken) return 'no-id-token'
       const accountId =
-        acc.accountId ?? identityFromTokens({ accessToken: acc.accessToken, idToken }).accountId ?? (same ? cur.tokens.account_id : undefined)
+        acc.accountId ??
+        identityFromTokens({ accessToken: acc.accessToken, idToken }).accountId ??
+        (same ? cur.tokens.account_id : undefined)
       if (!accountId) return 'no-account-id'
       const existing = cur.kind === 'tokens' || cur.kind === 'no-tokens' ? cur.json : undefined
-      const json = buildAuthJson(existing, { accessToken: acc.accessToken, refreshToken: acc.refreshToken, idToken, accountId }, ctx.clock.now(), same)
+      const json = buildAuthJson(
+        existing,
+        { accessToken: acc.accessToken, refreshToken: acc.refreshToken, idToken, accountId },
+        ctx.clock.now(),
+        same,
+      )
       const bytes = serializeAuth(json)
       const seen = 'hash' in cur ? cur.hash : undefined
       const ok = await writeAtomic(ctx.file, bytes, async () => {

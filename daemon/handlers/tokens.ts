@@ -20,7 +20,8 @@ export function tokenHandlers(c: Components): Handlers {
             return { alias: a, ok: true }
           } catch (err) {
             if (isRefreshError(err)) return { alias: a, ok: false, error: err.message, code: err.code }
-            if (err instanceof AccountGoneError) return { alias: a, ok: false, error: err.message, code: 'account_removed' }
+            if (err instanceof AccountGoneError)
+              return { alias: a, ok: false, error: err.message, code: 'account_removed' }
             if (isRpcError(err)) return { alias: a, ok: false, error: err.message, code: String(err.code) }
             throw err
           }

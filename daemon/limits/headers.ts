@@ -60,7 +60,8 @@ function slot(h: Map<string, string>, name: 'primary' | 'secondary', now: number
   const windowMinutes = num(h.get(`${name}-window-minutes`))
   const resetAtRaw = num(h.get(`${name}-reset-at`))
   const resetAfter = num(h.get(`${name}-reset-after-seconds`))
-  const resetAt = resetAtRaw !== undefined ? epochToMs(resetAtRaw) : resetAfter !== undefined ? now + resetAfter * 1000 : undefined
+  const resetAt =
+    resetAtRaw !== undefined ? epochToMs(resetAtRaw) : resetAfter !== undefined ? now + resetAfter * 1000 : undefined
   if (usedPercent === undefined && windowMinutes === undefined && resetAt === undefined) return undefined
   const w: ParsedWindow = {}
   if (windowMinutes !== undefined) w.windowMinutes = windowMinutes
@@ -81,12 +82,16 @@ function tighter(a: ParsedWindow | undefined, b: ParsedWindow): ParsedWindow {
  * the headers and the usage endpoint so both classify alike.
  */
 export function placeWindow(out: ParsedLimits, w: ParsedWindow, fallback: 'fiveHour' | 'weekly'): void {
-  const cls = w.windowMinutes === undefined ? fallback : w.windowMinutes <= SHORT_WINDOW_MAX_MINUTES ? 'fiveHour' : 'weekly'
+  const cls =
+    w.windowMinutes === undefined ? fallback : w.windowMinutes <= SHORT_WINDOW_MAX_MINUTES ? 'fiveHour' : 'weekly'
   out[cls] = tighter(out[cls], w)
 }
 
 /** Everything the headers say about this account's limits; undefined when they say nothing. */
-export function parseLimitHeaders(headers: Readonly<Record<string, string>> | undefined, now: number): ParsedLimits | undefined {
+export function parseLimitHeaders(
+  headers: Readonly<Record<string, string>> | undefined,
+  now: number,
+): ParsedLimits | undefined {
   if (!headers) return undefined
   const h = codexHeaders(headers)
   if (h.size === 0) return undefined

@@ -47,7 +47,8 @@ export class LimitsProbe {
   constructor(private readonly deps: ProbeDeps) {
     this.queue = new ProbeQueue(
       (alias, signal) => this.probe(alias, signal),
-      (alias, outcome) => deps.bus.emit('limits.updated', { alias, source: 'probe', ...outcome, pending: this.pending() }),
+      (alias, outcome) =>
+        deps.bus.emit('limits.updated', { alias, source: 'probe', ...outcome, pending: this.pending() }),
       deps.logger,
     )
   }
@@ -69,7 +70,10 @@ export class LimitsProbe {
       .filter(([a, acc]) => !unprobeable(a, acc, now) && !skip.has(healthOf(acc, now).health))
       .map(([a]) => a)
     if (aliases.length === 0) {
-      throw new RpcError(ErrorCode.LIMITS_UNAVAILABLE, 'no account can be probed now (disabled, signed out or cooling down)')
+      throw new RpcError(
+        ErrorCode.LIMITS_UNAVAILABLE,
+        'no account can be probed now (disabled, signed out or cooling down)',
+      )
     }
     return this.queue.add(aliases)
   }
@@ -79,7 +83,13 @@ export class LimitsProbe {
     if (alias !== undefined) requireAccount(this.deps.store.data, alias)
     const dropped = this.queue.drop(alias)
     // Clients waiting for these probes learn they will not come.
-    if (dropped.length) this.deps.bus.emit('limits.updated', { source: 'probe', change: 'stopped', aliases: dropped, pending: this.pending() })
+    if (dropped.length)
+      this.deps.bus.emit('limits.updated', {
+        source: 'probe',
+        change: 'stopped',
+        aliases: dropped,
+        pending: this.pending(),
+      })
     return this.queue.state()
   }
 
@@ -159,7 +169,8 @@ export class LimitsProbe {
     }
     // A 401 means the access token was revoked or rotated elsewhere: one refresh settles it.
     const answer = await handleUnauthorized(alias, this.deps)
-    if (answer.health !== 'ok') throw new UsageReadError('the usage endpoint answered HTTP 401 and the token could not be refreshed', 401)
+    if (answer.health !== 'ok')
+      throw new UsageReadError('the usage endpoint answered HTTP 401 and the token could not be refreshed', 401)
     return once()
   }
 }

@@ -49,7 +49,9 @@ export class ProbeQueue {
     return {
       queued: [...this.queued],
       running: this.running,
-      results: [...this.results].map(([alias, r]) => (r.error === undefined ? { alias, ok: r.ok } : { alias, ok: r.ok, error: r.error })),
+      results: [...this.results].map(([alias, r]) =>
+        r.error === undefined ? { alias, ok: r.ok } : { alias, ok: r.ok, error: r.error },
+      ),
     }
   }
 
@@ -78,7 +80,10 @@ export class ProbeQueue {
         try {
           this.onDone(alias, outcome)
         } catch (err) {
-          this.logger.warn('limits probe listener failed', { alias, error: err instanceof Error ? err.message : String(err) })
+          this.logger.warn('limits probe listener failed', {
+            alias,
+            error: err instanceof Error ? err.message : String(err),
+          })
         }
       }
     } finally {

@@ -65,7 +65,8 @@ export interface UsageRequest {
 function toWindow(w: UsageWindow, now: number): ParsedWindow | undefined {
   if (!w) return undefined
   const out: ParsedWindow = {}
-  if (typeof w.limit_window_seconds === 'number' && w.limit_window_seconds > 0) out.windowMinutes = w.limit_window_seconds / 60
+  if (typeof w.limit_window_seconds === 'number' && w.limit_window_seconds > 0)
+    out.windowMinutes = w.limit_window_seconds / 60
   if (typeof w.used_percent === 'number') out.usedPercent = Math.max(0, Math.min(100, w.used_percent))
   if (typeof w.reset_at === 'number') out.resetAt = epochToMs(w.reset_at)
   else if (typeof w.reset_after_seconds === 'number') out.resetAt = now + w.reset_after_seconds * 1000
@@ -89,7 +90,8 @@ export function parseUsage(body: unknown, now: number): UsageRead {
     if (credits.balance !== undefined && credits.balance !== null) c.balance = String(credits.balance)
     if (Object.keys(c).length) limits.credits = c
   }
-  if (!limits.fiveHour && !limits.weekly && !limits.credits) throw new UsageReadError('the usage endpoint reported no limits')
+  if (!limits.fiveHour && !limits.weekly && !limits.credits)
+    throw new UsageReadError('the usage endpoint reported no limits')
   return plan_type ? { limits, planType: plan_type } : { limits }
 }
 

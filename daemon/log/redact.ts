@@ -15,7 +15,8 @@ export const REDACTED = '[redacted]'
 
 export function redactString(s: string): string {
   let out = s
-  for (const re of PATTERNS) out = out.replace(re, (m, bearer?: string) => (typeof bearer === 'string' ? `${bearer}${REDACTED}` : REDACTED))
+  for (const re of PATTERNS)
+    out = out.replace(re, (m, bearer?: string) => (typeof bearer === 'string' ? `${bearer}${REDACTED}` : REDACTED))
   return out
 }
 

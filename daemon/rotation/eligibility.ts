@@ -36,5 +36,9 @@ export function noEligibleError(
     .filter((t): t is number => typeof t === 'number' && t > now)
   const earliestUntil = times.length ? Math.min(...times) : undefined
   const extra = req.model ? { model: req.model } : {}
-  return new RpcError(ErrorCode.NO_ELIGIBLE_ACCOUNTS, opts.message(earliestUntil, accounts.length), { accounts, earliestUntil, ...extra })
+  return new RpcError(ErrorCode.NO_ELIGIBLE_ACCOUNTS, opts.message(earliestUntil, accounts.length), {
+    accounts,
+    earliestUntil,
+    ...extra,
+  })
 }

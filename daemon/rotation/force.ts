@@ -7,7 +7,12 @@ import { healthOf } from './health.js'
 /** A pin lasts a day unless asked otherwise (as in the old plugin). */
 export const DEFAULT_FORCE_TTL_MS = 24 * 3_600_000
 
-export const INACTIVE_FORCE: ForceState = Object.freeze({ active: false, alias: null, until: null, previousStrategy: null })
+export const INACTIVE_FORCE: ForceState = Object.freeze({
+  active: false,
+  alias: null,
+  until: null,
+  previousStrategy: null,
+})
 
 export function asStrategy(v: unknown): Strategy | null {
   return typeof v === 'string' && (STRATEGIES as readonly string[]).includes(v) ? (v as Strategy) : null

@@ -55,7 +55,13 @@ export function readBody(body: string | undefined, now: number): BodyFacts {
   return facts
 }
 
-const INVALID_TOKEN_CODES = new Set(['token_invalidated', 'token_expired', 'token_revoked', 'invalid_token', 'invalid_api_key'])
+const INVALID_TOKEN_CODES = new Set([
+  'token_invalidated',
+  'token_expired',
+  'token_revoked',
+  'invalid_token',
+  'invalid_api_key',
+])
 
 /** A 403 that says the access token itself is dead: the same path as a 401. */
 export function saysTokenInvalid(f: BodyFacts): boolean {

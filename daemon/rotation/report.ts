@@ -68,7 +68,11 @@ export class ReportIntake {
       })
       if (limits) bus.emit('limits.updated', { alias: p.alias, source: 'headers' })
       bus.emit('account.updated', { alias: p.alias, change: outcome.change })
-      this.deps.logger.info('backend answer changed an account', { alias: p.alias, status: p.status, change: outcome.change })
+      this.deps.logger.info('backend answer changed an account', {
+        alias: p.alias,
+        status: p.status,
+        change: outcome.change,
+      })
     } else if (limits) {
       // Every successful response carries headers: keep this off the durable write path.
       this.touchLimits(p.alias, limits, now)
@@ -142,10 +146,16 @@ export class ReportIntake {
     // recordLimits replaces rateLimits wholesale, so a shallow copy keeps the stored account untouched.
     const merged: Account = { ...acc }
     if (limits) recordLimits(merged, limits, now)
-    const candidates = [now + MIN_RATE_LIMIT_MS, body.resetsAt, retryAfterMs(p.headers, now), blockingResetAt(merged, now)]
+    const candidates = [
+      now + MIN_RATE_LIMIT_MS,
+      body.resetsAt,
+      retryAfterMs(p.headers, now),
+      blockingResetAt(merged, now),
+    ]
     const latest = Math.max(...candidates.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)))
     const until = Math.min(latest, now + MAX_RATE_LIMIT_MS)
-    const what = body.code === 'usage_limit_reached' ? 'usage limit reached' : `HTTP 429${body.code ? ` (${body.code})` : ''}`
+    const what =
+      body.code === 'usage_limit_reached' ? 'usage limit reached' : `HTTP 429${body.code ? ` (${body.code})` : ''}`
     const reason = `${what}${body.planType ? ` on the ${body.planType} plan` : ''}`
     return {
       change: 'rate_limited',

@@ -36,7 +36,9 @@ export class RotationSelector implements Selector {
     if (force.active && force.alias) return [forcedCandidate(data, force.alias, req, now)]
     const ctx = this.context(data, req, now)
     if (ctx.eligible.length === 0 && needsPro(req.model)) {
-      const blocked = Object.keys(data.accounts).filter((a) => !isPro(data.accounts[a]) && this.servable(data, a, req, now))
+      const blocked = Object.keys(data.accounts).filter(
+        (a) => !isPro(data.accounts[a]) && this.servable(data, a, req, now),
+      )
       if (blocked.length) throw proOnly(data, req, now)
     }
     return this.ordered(ctx)
@@ -70,7 +72,8 @@ export class RotationSelector implements Selector {
 
   settings(data: Readonly<StoreData>): Settings {
     // readSettings validates with zod; the store hands out a new settings object on every change.
-    if (this.cache && this.cache.settings === data.settings && this.cache.top === data.rotationStrategy) return this.cache.value
+    if (this.cache && this.cache.settings === data.settings && this.cache.top === data.rotationStrategy)
+      return this.cache.value
     const value = readSettings(data as StoreData)
     this.cache = { settings: data.settings, top: data.rotationStrategy, value }
     return value

@@ -69,7 +69,9 @@ export class SettingsService {
   update(patch: Record<string, unknown>): Promise<Settings> {
     const unknown = Object.keys(patch).filter((k) => !(KNOWN_KEYS as string[]).includes(k))
     if (unknown.length) {
-      return Promise.reject(invalid(unknown.map((k) => ({ path: k, message: `unknown setting; known: ${KNOWN_KEYS.join(', ')}` }))))
+      return Promise.reject(
+        invalid(unknown.map((k) => ({ path: k, message: `unknown setting; known: ${KNOWN_KEYS.join(', ')}` }))),
+      )
     }
     return this.save((current, d) => {
       const named = patch.preset !== undefined && patch.preset !== 'custom' ? (patch.preset as string) : undefined
@@ -80,9 +82,13 @@ export class SettingsService {
       const merged = { ...base, ...patch }
       const parsed = settingsSchema.safeParse(merged)
       if (!parsed.success) throw invalid(this.blame(fieldErrors(parsed.error), patch))
-      const unknownAliases = Object.keys(parsed.data.accountWeights).filter((a) => !Object.prototype.hasOwnProperty.call(d.accounts, a))
+      const unknownAliases = Object.keys(parsed.data.accountWeights).filter(
+        (a) => !Object.prototype.hasOwnProperty.call(d.accounts, a),
+      )
       if (unknownAliases.length) {
-        throw invalid(unknownAliases.map((a) => ({ path: `accountWeights.${a}`, message: `no account with alias ${a}` })))
+        throw invalid(
+          unknownAliases.map((a) => ({ path: `accountWeights.${a}`, message: `no account with alias ${a}` })),
+        )
       }
       const next = parsed.data
       if (!presetHolds(next)) next.preset = 'custom'

@@ -1,4 +1,10 @@
-import { JSONRPCServer, createJSONRPCErrorResponse, isJSONRPCID, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0'
+import {
+  JSONRPCServer,
+  createJSONRPCErrorResponse,
+  isJSONRPCID,
+  type JSONRPCRequest,
+  type JSONRPCResponse,
+} from 'json-rpc-2.0'
 import type { z } from 'zod'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import { methods, type MethodName, type ParsedParamsOf, type ResultOf } from '../../protocol/methods.js'
@@ -65,7 +71,11 @@ function invalidRequest(): JSONRPCResponse {
 }
 
 /** One element: anything but an object with a string method and a valid id is -32600. */
-async function receiveOne(server: JSONRPCServer<CallContext>, payload: unknown, ctx: CallContext): Promise<JSONRPCResponse | null> {
+async function receiveOne(
+  server: JSONRPCServer<CallContext>,
+  payload: unknown,
+  ctx: CallContext,
+): Promise<JSONRPCResponse | null> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return invalidRequest()
   const msg = payload as { id?: unknown; method?: unknown }
   if (typeof msg.method !== 'string' || (msg.id !== undefined && !isJSONRPCID(msg.id))) return invalidRequest()

@@ -28,7 +28,9 @@ export async function prepareSocketDir(socketPath: string): Promise<void> {
   if (!st.isDirectory()) throw new SocketSetupError(`${dir} is not a directory`)
   const uid = process.getuid?.()
   if (uid !== undefined && st.uid !== uid) {
-    throw new SocketSetupError(`socket directory ${dir} belongs to uid ${st.uid}, not to us (uid ${uid}); refusing to use it`)
+    throw new SocketSetupError(
+      `socket directory ${dir} belongs to uid ${st.uid}, not to us (uid ${uid}); refusing to use it`,
+    )
   }
   if ((st.mode & 0o077) !== 0) {
     // We own it, so tightening it is safe and what the user wants.

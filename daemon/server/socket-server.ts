@@ -113,7 +113,9 @@ export class SocketServer {
       const response = await receiveLine(this.opts.dispatcher, line, ctx)
       if (response) send(response)
     } catch (err) {
-      this.opts.logger.error('failed to dispatch a request', { error: err instanceof Error ? err.message : String(err) })
+      this.opts.logger.error('failed to dispatch a request', {
+        error: err instanceof Error ? err.message : String(err),
+      })
     } finally {
       this.inFlight--
       if (this.inFlight === 0) this.drained?.()

@@ -27,7 +27,11 @@ export function encode(data: StoreData): string {
   return `${JSON.stringify(data, null, 2)}\n`
 }
 
-export async function encodeAtRest(data: StoreData, keys: KeyCache | undefined, salt: Buffer | undefined): Promise<Buffer> {
+export async function encodeAtRest(
+  data: StoreData,
+  keys: KeyCache | undefined,
+  salt: Buffer | undefined,
+): Promise<Buffer> {
   const text = encode(data)
   if (!keys || !salt) return Buffer.from(text, 'utf8')
   const envelope = encrypt(text, await keys.key(salt), salt, CURRENT_STORE_VERSION)
@@ -59,7 +63,8 @@ export async function decode(bytes: Buffer, keys: KeyCache | undefined): Promise
   let salt: Buffer | undefined
   if (typeof value === 'object' && value !== null && (value as { encrypted?: unknown }).encrypted === true) {
     const envelope = envelopeSchema.safeParse(value)
-    if (!envelope.success) return { kind: 'corrupt', reason: `bad encrypted envelope: ${describeIssues(envelope.error)}` }
+    if (!envelope.success)
+      return { kind: 'corrupt', reason: `bad encrypted envelope: ${describeIssues(envelope.error)}` }
     if (!keys) return { kind: 'locked' }
     encrypted = true
     salt = Buffer.from(envelope.data.salt, 'base64')

@@ -44,7 +44,9 @@ export class StoreVersionError extends Error {
   readonly version: number
 
   constructor(path: string, version: number) {
-    super(`the store ${path} has format version ${version}, newer than this opencode-multi-auth understands (2); upgrade`)
+    super(
+      `the store ${path} has format version ${version}, newer than this opencode-multi-auth understands (2); upgrade`,
+    )
     this.name = 'StoreVersionError'
     this.version = version
   }

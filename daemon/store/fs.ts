@@ -7,7 +7,10 @@ import type { Logger } from '../deps.js'
  * The file-system calls the store makes, as a seam: tests run as root, so a
  * read-only directory cannot make a write fail; an injected `rename` can.
  */
-export type StoreFs = Pick<typeof fsp, 'open' | 'rename' | 'readFile' | 'unlink' | 'mkdir' | 'chmod' | 'stat' | 'readdir' | 'rmdir'>
+export type StoreFs = Pick<
+  typeof fsp,
+  'open' | 'rename' | 'readFile' | 'unlink' | 'mkdir' | 'chmod' | 'stat' | 'readdir' | 'rmdir'
+>
 
 export const nodeFs: StoreFs = fsp
 

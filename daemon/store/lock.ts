@@ -23,7 +23,6 @@ export interface LockContext {
   clock: Clock
 }
 
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -130,7 +129,9 @@ export class StoreLock {
       if (this.released) return
       const pid = errnoCode(e) === 'ELOCKED' ? await this.readPid() : undefined
       if (errnoCode(e) !== 'ELOCKED') {
-        logger.error(`could not re-acquire the store lock ${this.lockDir}: ${e instanceof Error ? e.message : String(e)}`)
+        logger.error(
+          `could not re-acquire the store lock ${this.lockDir}: ${e instanceof Error ? e.message : String(e)}`,
+        )
       } else if (pid === process.pid) {
         logger.error(`the store lock ${this.lockDir} changed under us; re-checking`)
       } else {

@@ -39,7 +39,10 @@ function fromV1(raw: Obj): Obj {
 // Built with fromEntries so an alias such as "__proto__" stays an own key.
 function withAliases(accounts: Obj): Obj {
   return Object.fromEntries(
-    Object.entries(accounts).map(([alias, acc]) => [alias, isObj(acc) && typeof acc.alias !== 'string' ? { ...acc, alias } : acc]),
+    Object.entries(accounts).map(([alias, acc]) => [
+      alias,
+      isObj(acc) && typeof acc.alias !== 'string' ? { ...acc, alias } : acc,
+    ]),
   )
 }
 

@@ -212,7 +212,9 @@ export class AccountStore {
     if (loaded.migration) {
       const backup = await this.freeName(`${this.path}.pre-migration-${loaded.migration.from}.bak`)
       await this.writer.write(backup, loaded.migration.bytes)
-      this.opts.logger.info(`migrated ${this.path} from layout ${loaded.migration.from} to v2; original kept at ${backup}`)
+      this.opts.logger.info(
+        `migrated ${this.path} from layout ${loaded.migration.from} to v2; original kept at ${backup}`,
+      )
     }
     if (loaded.rewrite === 'encrypt') this.opts.logger.info(`encrypting ${this.path} at rest`)
     // Write the recovered/migrated state now, so the next start reads a good file.

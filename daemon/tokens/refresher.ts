@@ -39,7 +39,14 @@ function applyPair(a: Account, set: TokenSet, now: number): void {
   a.expiresAt = set.expiresAt ?? id.exp ?? a.expiresAt
   a.lastRefresh = new Date(now).toISOString()
   if (id.planType) a.planType = id.planType
-  for (const k of ['refreshPendingSince', 'cooldownUntil', 'cooldownReason', 'refreshFailures', 'nextRefreshAt'] as const) delete a[k]
+  for (const k of [
+    'refreshPendingSince',
+    'cooldownUntil',
+    'cooldownReason',
+    'refreshFailures',
+    'nextRefreshAt',
+  ] as const)
+    delete a[k]
   // A successful refresh proves the grant is alive.
   delete a.authInvalid
   delete a.authInvalidReason
@@ -134,7 +141,9 @@ export class Refresher {
     try {
       set = await this.oauth.refresh(spent)
     } catch (err) {
-      const failure = isRefreshError(err) ? err : new RefreshError('network', 'token refresh failed', { permanent: false })
+      const failure = isRefreshError(err)
+        ? err
+        : new RefreshError('network', 'token refresh failed', { permanent: false })
       await this.recordFailure(alias, spent, failure)
       throw failure
     }
@@ -151,7 +160,10 @@ export class Refresher {
       if (!a) throw new AccountGoneError(`account ${alias} was removed during its refresh`)
       // Something replaced the token we spent (a re-login, an adoption): keep ours only
       // if it is the same account and newer.
-      if (a.refreshToken !== pair.spent && !(isNewerToken(pair.set.accessToken, a.accessToken) && sameAccount(a, pair.set))) {
+      if (
+        a.refreshToken !== pair.spent &&
+        !(isNewerToken(pair.set.accessToken, a.accessToken) && sameAccount(a, pair.set))
+      ) {
         return undefined
       }
       applyPair(a, pair.set, this.clock.now())
@@ -184,8 +196,14 @@ export class Refresher {
       return await this.store.update(mutate)
     } catch (err) {
       if (err instanceof AccountGoneError) throw err
-      this.logger.error('could not save tokens to the store', { alias, error: err instanceof Error ? err.message : String(err) })
-      throw new RpcError(ErrorCode.STORE_UNAVAILABLE, 'the account store could not be written (disk full or read-only?); see the daemon log')
+      this.logger.error('could not save tokens to the store', {
+        alias,
+        error: err instanceof Error ? err.message : String(err),
+      })
+      throw new RpcError(
+        ErrorCode.STORE_UNAVAILABLE,
+        'the account store could not be written (disk full or read-only?); see the daemon log',
+      )
     }
   }
 
@@ -206,7 +224,12 @@ export class Refresher {
         a.cooldownReason = `token refresh failed (${TRANSIENT_TEXT[err.code] ?? err.code}) after ${err.attempts} attempt(s)`
       }
     })
-    this.logger.warn('token refresh failed', { alias, code: err.code, permanent: err.permanent, attempts: err.attempts })
+    this.logger.warn('token refresh failed', {
+      alias,
+      code: err.code,
+      permanent: err.permanent,
+      attempts: err.attempts,
+    })
     this.bus.emit('account.updated', { alias, change: err.permanent ? 'auth_invalid' : 'cooldown' })
   }
 }

@@ -48,7 +48,14 @@ describe('isJwt', () => {
 
 describe('identityFromTokens', () => {
   it('reads the auth claims, profile email and times (ms) from the access token', () => {
-    const at = accessToken({ accountId: 'acct-9', userId: 'user-9', email: 'p@x.io', plan: 'pro', iat: 1000, exp: 2000 })
+    const at = accessToken({
+      accountId: 'acct-9',
+      userId: 'user-9',
+      email: 'p@x.io',
+      plan: 'pro',
+      iat: 1000,
+      exp: 2000,
+    })
     expect(identityFromTokens({ accessToken: at })).toEqual({
       accountId: 'acct-9',
       userId: 'user-9',
@@ -129,17 +136,25 @@ describe('sameIdentity', () => {
   })
 
   it('tells one person in two workspaces apart (same userId and email, different accountId)', () => {
-    expect(sameIdentity({ accountId: 'w1', userId: 'u', email: 'e@x' }, { accountId: 'w2', userId: 'u', email: 'e@x' })).toBe(false)
+    expect(
+      sameIdentity({ accountId: 'w1', userId: 'u', email: 'e@x' }, { accountId: 'w2', userId: 'u', email: 'e@x' }),
+    ).toBe(false)
   })
 
   it('matches on the (accountId, userId) pair, even when emails differ', () => {
-    expect(sameIdentity({ accountId: 'a', userId: 'u', email: 'old@x' }, { accountId: 'a', userId: 'u', email: 'new@x' })).toBe(true)
+    expect(
+      sameIdentity({ accountId: 'a', userId: 'u', email: 'old@x' }, { accountId: 'a', userId: 'u', email: 'new@x' }),
+    ).toBe(true)
   })
 
   it('falls back to email only when ids are missing on one side', () => {
     expect(sameIdentity({ email: 'E@x.io ' }, { accountId: 'a', userId: 'u', email: 'e@x.io' })).toBe(true)
-    expect(sameIdentity({ accountId: 'a', email: 'e@x.io' }, { accountId: 'a', userId: 'u', email: 'e@x.io' })).toBe(true)
-    expect(sameIdentity({ accountId: 'b', email: 'e@x.io' }, { accountId: 'a', userId: 'u', email: 'e@x.io' })).toBe(false)
+    expect(sameIdentity({ accountId: 'a', email: 'e@x.io' }, { accountId: 'a', userId: 'u', email: 'e@x.io' })).toBe(
+      true,
+    )
+    expect(sameIdentity({ accountId: 'b', email: 'e@x.io' }, { accountId: 'a', userId: 'u', email: 'e@x.io' })).toBe(
+      false,
+    )
     expect(sameIdentity({ email: 'e@x.io' }, { email: 'f@x.io' })).toBe(false)
     expect(sameIdentity({}, {})).toBe(false)
   })

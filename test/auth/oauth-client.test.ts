@@ -28,7 +28,9 @@ describe('refresh: request', () => {
   })
 
   it('keeps a path prefix and drops trailing slashes in the issuer', async () => {
-    const h = harness(() => jsonResponse(200, { access_token: accessToken() }), { issuer: 'http://127.0.0.1:9999/fake/' })
+    const h = harness(() => jsonResponse(200, { access_token: accessToken() }), {
+      issuer: 'http://127.0.0.1:9999/fake/',
+    })
     await h.client.refresh(RT)
     expect(h.calls[0].url).toBe('http://127.0.0.1:9999/fake/oauth/token')
   })
@@ -55,7 +57,9 @@ describe('refresh: response fields', () => {
   it('takes expiresAt from the access JWT exp when expires_in is absent or malformed', async () => {
     const exp = 1_800_000_000
     for (const expires_in of [undefined, null, -5, 'soon']) {
-      const h = harness(() => jsonResponse(200, { access_token: accessToken({ exp }), refresh_token: 'rt_N', expires_in }))
+      const h = harness(() =>
+        jsonResponse(200, { access_token: accessToken({ exp }), refresh_token: 'rt_N', expires_in }),
+      )
       const set = await h.client.refresh(RT)
       expect(set.expiresAt).toBe(exp * 1000)
       expect(set.refreshToken).toBe('rt_N')
@@ -114,7 +118,9 @@ describe('refresh: transient failures are retried 3 times with 500/750 ms back-o
     ['server_error', 503],
   ]
   it.each(statusCases)('%s (HTTP %i) → 3 calls, then transient', async (code, status) => {
-    const h = harness(() => jsonResponse(status, status === 429 ? { error: 'rate_limit_exceeded' } : '<html>oops</html>'))
+    const h = harness(() =>
+      jsonResponse(status, status === 429 ? { error: 'rate_limit_exceeded' } : '<html>oops</html>'),
+    )
     const err = await settle(h.clock, h.client.refresh(RT), 10_000)
     expect(h.calls.map((c) => c.at - h.t0)).toEqual([0, 500, 1250])
     expect(err).toMatchObject({ code, permanent: false, status, attempts: 3 })
@@ -154,14 +160,18 @@ describe('refresh: transient failures are retried 3 times with 500/750 ms back-o
 
   it('succeeds after one 503 with exactly 2 calls', async () => {
     const at = accessToken()
-    const h = harness((_c, n) => (n === 1 ? jsonResponse(503, 'busy') : jsonResponse(200, { access_token: at, refresh_token: 'rt_N' })))
+    const h = harness((_c, n) =>
+      n === 1 ? jsonResponse(503, 'busy') : jsonResponse(200, { access_token: at, refresh_token: 'rt_N' }),
+    )
     const set = await settle(h.clock, h.client.refresh(RT), 10_000)
     expect(set).toMatchObject({ accessToken: at, refreshToken: 'rt_N' })
     expect(h.calls.map((c) => c.at - h.t0)).toEqual([0, 500])
   })
 
   it('stops retrying as soon as a retry turns permanent', async () => {
-    const h = harness((_c, n) => (n === 1 ? jsonResponse(502, '') : jsonResponse(401, { error: { code: 'refresh_token_reused' } })))
+    const h = harness((_c, n) =>
+      n === 1 ? jsonResponse(502, '') : jsonResponse(401, { error: { code: 'refresh_token_reused' } }),
+    )
     const err = await settle(h.clock, h.client.refresh(RT), 10_000)
     expect(err).toMatchObject({ code: 'refresh_token_reused', permanent: true, attempts: 2 })
     expect(h.calls).toHaveLength(2)

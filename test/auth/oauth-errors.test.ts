@@ -28,19 +28,31 @@ describe('classifyHttpFailure', () => {
   })
 
   it('finds a grant code in error.code even when error.type is generic', () => {
-    const err = classifyHttpFailure(401, json({ error: { type: 'invalid_request_error', code: 'refresh_token_reused' } }))
+    const err = classifyHttpFailure(
+      401,
+      json({ error: { type: 'invalid_request_error', code: 'refresh_token_reused' } }),
+    )
     expect(err.code).toBe('refresh_token_reused')
     expect(err.permanent).toBe(true)
   })
 
   it('treats any 401 and 403 as permanent', () => {
     expect(classifyHttpFailure(401, '')).toMatchObject({ code: 'unauthorized', permanent: true })
-    expect(classifyHttpFailure(401, json({ error: 'whatever' }))).toMatchObject({ code: 'unauthorized', permanent: true })
+    expect(classifyHttpFailure(401, json({ error: 'whatever' }))).toMatchObject({
+      code: 'unauthorized',
+      permanent: true,
+    })
     expect(classifyHttpFailure(403, '<html>denied</html>')).toMatchObject({ code: 'forbidden', permanent: true })
   })
 
   it('treats RFC 6749 request errors on a 400 as permanent', () => {
-    for (const code of ['invalid_request', 'invalid_client', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope']) {
+    for (const code of [
+      'invalid_request',
+      'invalid_client',
+      'unauthorized_client',
+      'unsupported_grant_type',
+      'invalid_scope',
+    ]) {
       const err = classifyHttpFailure(400, json({ error: code }))
       expect(err).toMatchObject({ code: 'invalid_request', permanent: true, issuerCode: code })
     }
@@ -52,11 +64,17 @@ describe('classifyHttpFailure', () => {
       permanent: false,
     })
     for (const s of [500, 502, 503, 504]) {
-      expect(classifyHttpFailure(s, '<html>bad gateway</html>')).toMatchObject({ code: 'server_error', permanent: false })
+      expect(classifyHttpFailure(s, '<html>bad gateway</html>')).toMatchObject({
+        code: 'server_error',
+        permanent: false,
+      })
     }
     expect(classifyHttpFailure(408, '')).toMatchObject({ code: 'timeout', permanent: false })
     expect(classifyHttpFailure(400, 'not json')).toMatchObject({ code: 'bad_response', permanent: false })
-    expect(classifyHttpFailure(404, json({ error: 'not_found' }))).toMatchObject({ code: 'bad_response', permanent: false })
+    expect(classifyHttpFailure(404, json({ error: 'not_found' }))).toMatchObject({
+      code: 'bad_response',
+      permanent: false,
+    })
   })
 
   it('puts the issuer code and a redacted, truncated description in the message', () => {

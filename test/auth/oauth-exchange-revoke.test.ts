@@ -1,10 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_CLIENT_ID } from '../../daemon/auth/oauth-client.js'
 import { accessToken, idToken } from './mint-jwt.js'
-import { ISSUER, RT, TIMEOUT, expectClean, hang, harness, jsonResponse, refused, settle, type Responder } from './oauth-harness.js'
+import {
+  ISSUER,
+  RT,
+  TIMEOUT,
+  expectClean,
+  hang,
+  harness,
+  jsonResponse,
+  refused,
+  settle,
+  type Responder,
+} from './oauth-harness.js'
 
 describe('exchangeCode', () => {
-  const params = { code: 'ac_CODE_123456', redirectUri: 'http://localhost:1455/auth/callback', codeVerifier: 'ver_ABCDEFGH' }
+  const params = {
+    code: 'ac_CODE_123456',
+    redirectUri: 'http://localhost:1455/auth/callback',
+    codeVerifier: 'ver_ABCDEFGH',
+  }
 
   it('POSTs a form-encoded authorization_code grant', async () => {
     const at = accessToken()
@@ -51,7 +66,11 @@ describe('revoke', () => {
   })
 
   it('never throws and never retries', async () => {
-    for (const r of [refused, () => jsonResponse(500, 'x'), () => jsonResponse(400, { error: 'invalid_token' })] as Responder[]) {
+    for (const r of [
+      refused,
+      () => jsonResponse(500, 'x'),
+      () => jsonResponse(400, { error: 'invalid_token' }),
+    ] as Responder[]) {
       const h = harness(r)
       expect(await h.client.revoke(RT, 'access_token')).toBe(false)
       expect(h.calls).toHaveLength(1)

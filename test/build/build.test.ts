@@ -24,7 +24,9 @@ describe('the published build', () => {
 
   it('compiles with tsc and both bins run from it with plain node', () => {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
-    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(out, 'dist')], { cwd: root })
+    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(out, 'dist')], {
+      cwd: root,
+    })
     for (const [name, rel] of Object.entries(pkg.bin)) {
       const file = join(out, rel)
       const printed = execFileSync(process.execPath, [file, '--version'], { encoding: 'utf8' }).trim()

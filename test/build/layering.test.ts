@@ -24,12 +24,15 @@ function target(file: string, spec: string): string {
 describe('the layering of DESIGN.md', () => {
   it('protocol/ imports nothing but itself and zod — no Node APIs, no daemon, no client', () => {
     for (const f of files('protocol')) {
-      for (const spec of imports(f)) expect([f, target(f, spec)]).toEqual([f, spec.startsWith('.') ? 'protocol' : 'zod'])
+      for (const spec of imports(f))
+        expect([f, target(f, spec)]).toEqual([f, spec.startsWith('.') ? 'protocol' : 'zod'])
     }
   })
 
   it('client/ never imports daemon/, and daemon/ never imports client/', () => {
-    for (const f of files('client')) for (const spec of imports(f)) expect([f, target(f, spec)]).not.toEqual([f, 'daemon'])
-    for (const f of files('daemon')) for (const spec of imports(f)) expect([f, target(f, spec)]).not.toEqual([f, 'client'])
+    for (const f of files('client'))
+      for (const spec of imports(f)) expect([f, target(f, spec)]).not.toEqual([f, 'daemon'])
+    for (const f of files('daemon'))
+      for (const spec of imports(f)) expect([f, target(f, spec)]).not.toEqual([f, 'client'])
   })
 })

@@ -32,7 +32,11 @@ function expectClean(r: CliResult): void {
   expect(r.stdout + r.stderr).not.toContain(ESC)
 }
 
-function minted(email: string, accountId: string, userId: string): { accessToken: string; idToken: string; refreshToken: string } {
+function minted(
+  email: string,
+  accountId: string,
+  userId: string,
+): { accessToken: string; idToken: string; refreshToken: string } {
   const t = mintTokens({ email, accountId, userId, planType: 'plus' })
   const refreshToken = `rt_${userId}_cli_refresh_0123456789`
   secrets.push(t.accessToken, t.idToken, refreshToken)
@@ -45,7 +49,14 @@ beforeAll(async () => {
   mkdirSync(dirname(dirs.storeFile), { recursive: true, mode: 0o700 })
   writeFileSync(
     dirs.storeFile,
-    JSON.stringify({ version: 2, accounts: {}, activeAlias: null, rotationIndex: 0, lastRotation: 0, settings: { rotationStrategy: 'least-used' } }),
+    JSON.stringify({
+      version: 2,
+      accounts: {},
+      activeAlias: null,
+      rotationIndex: 0,
+      lastRotation: 0,
+      settings: { rotationStrategy: 'least-used' },
+    }),
     { mode: 0o600 },
   )
   daemon = await startDaemon(dirs)
@@ -65,7 +76,13 @@ describe('CLI against a running daemon', () => {
     const r = await cli(['add-tokens', '--json'], JSON.stringify(t))
     expect(r.code, r.stderr).toBe(0)
     const view = json<AccountView>(r)
-    expect(view).toMatchObject({ alias: 'carol', email: 'carol@example.com', accountId: 'acc-carol', userId: 'user-carol', enabled: true })
+    expect(view).toMatchObject({
+      alias: 'carol',
+      email: 'carol@example.com',
+      accountId: 'acc-carol',
+      userId: 'user-carol',
+      enabled: true,
+    })
     expect(await client.call('accounts.get', { alias: 'carol' })).toMatchObject({ email: 'carol@example.com' })
     expectClean(r)
     // Human output says what happened.
@@ -81,12 +98,23 @@ describe('CLI against a running daemon', () => {
     const authJson = {
       OPENAI_API_KEY: null,
       auth_mode: 'chatgpt',
-      tokens: { id_token: t.idToken, access_token: t.accessToken, refresh_token: t.refreshToken, account_id: 'acc-dave' },
+      tokens: {
+        id_token: t.idToken,
+        access_token: t.accessToken,
+        refresh_token: t.refreshToken,
+        account_id: 'acc-dave',
+      },
       last_refresh: new Date().toISOString(),
     }
     const r = await cli(['add-tokens', 'work', '--json'], JSON.stringify(authJson))
     expect(r.code, r.stderr).toBe(0)
-    expect(json<AccountView>(r)).toMatchObject({ alias: 'work', email: 'dave@example.com', accountId: 'acc-dave', userId: 'user-dave', hasIdToken: true })
+    expect(json<AccountView>(r)).toMatchObject({
+      alias: 'work',
+      email: 'dave@example.com',
+      accountId: 'acc-dave',
+      userId: 'user-dave',
+      hasIdToken: true,
+    })
     expect((await client.call('accounts.get', { alias: 'work' })).email).toBe('dave@example.com')
     expectClean(r)
   })
@@ -112,7 +140,9 @@ describe('CLI against a running daemon', () => {
     const { accounts } = await client.call('accounts.list', {})
     const [r, human] = await Promise.all([cli(['list', '--json']), cli(['list'])])
     expect(r.code, r.stderr).toBe(0)
-    expect(json<{ accounts: AccountView[] }>(r).accounts.map((a) => [a.alias, a.email])).toEqual(accounts.map((a) => [a.alias, a.email]))
+    expect(json<{ accounts: AccountView[] }>(r).accounts.map((a) => [a.alias, a.email])).toEqual(
+      accounts.map((a) => [a.alias, a.email]),
+    )
     expectClean(r)
     expect(human.code).toBe(0)
     for (const a of accounts) expect(human.stdout).toContain(a.alias)
@@ -127,7 +157,10 @@ describe('CLI against a running daemon', () => {
 
     const [refused, refusedHuman] = await Promise.all([cli(['disable', 'work', '--json']), cli(['disable', 'work'])])
     expect(refused.code).toBe(1)
-    expect(json<{ error: { code: number; name: string } }>(refused).error).toMatchObject({ code: -32007, name: 'CONFLICT' })
+    expect(json<{ error: { code: number; name: string } }>(refused).error).toMatchObject({
+      code: -32007,
+      name: 'CONFLICT',
+    })
     expect(refusedHuman.code).toBe(1)
     expect(refusedHuman.stderr).toMatch(/last enabled/)
     expect((await client.call('accounts.get', { alias: 'work' })).enabled).toBe(true)
@@ -142,7 +175,10 @@ describe('CLI against a running daemon', () => {
     const r = await cli(['tag', 'carol', 'home', 'spare', '--notes', 'backup seat', '--weight', '0.25', '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(json<AccountView>(r)).toMatchObject({ tags: ['home', 'spare'], notes: 'backup seat', weight: 0.25 })
-    expect(await client.call('accounts.get', { alias: 'carol' })).toMatchObject({ tags: ['home', 'spare'], weight: 0.25 })
+    expect(await client.call('accounts.get', { alias: 'carol' })).toMatchObject({
+      tags: ['home', 'spare'],
+      weight: 0.25,
+    })
   })
 
   it('remove deletes the account; an unknown alias exits 1 naming it', async () => {
@@ -157,22 +193,40 @@ describe('CLI against a running daemon', () => {
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('work')
     expect(missingJson.code).toBe(1)
-    expect(json<{ error: { code: number; name: string } }>(missingJson).error).toMatchObject({ code: -32001, name: 'ACCOUNT_NOT_FOUND' })
+    expect(json<{ error: { code: number; name: string } }>(missingJson).error).toMatchObject({
+      code: -32001,
+      name: 'ACCOUNT_NOT_FOUND',
+    })
   })
 
   it('path --json names the store, socket, Codex auth file and log file', async () => {
     const r = await cli(['path', '--json'])
     expect(r.code, r.stderr).toBe(0)
-    expect(json(r)).toEqual({ store: dirs.storeFile, socket: dirs.socketPath, codexAuth: dirs.codexAuthFile, log: dirs.logFile })
+    expect(json(r)).toEqual({
+      store: dirs.storeFile,
+      socket: dirs.socketPath,
+      codexAuth: dirs.codexAuthFile,
+      log: dirs.logFile,
+    })
     const status = await client.call('daemon.status', {})
-    expect([status.storePath, status.socketPath, status.codexAuthPath, status.logPath]).toEqual([dirs.storeFile, dirs.socketPath, dirs.codexAuthFile, dirs.logFile])
+    expect([status.storePath, status.socketPath, status.codexAuthPath, status.logPath]).toEqual([
+      dirs.storeFile,
+      dirs.socketPath,
+      dirs.codexAuthFile,
+      dirs.logFile,
+    ])
   })
 
-  it('daemon status --json is the daemon\'s own status', async () => {
+  it("daemon status --json is the daemon's own status", async () => {
     const [r, human] = await Promise.all([cli(['daemon', 'status', '--json']), cli(['daemon', 'status'])])
     expect(r.code, r.stderr).toBe(0)
     const s = json<DaemonStatus>(r)
-    expect(s).toMatchObject({ pid: daemon.proc.pid, socketPath: dirs.socketPath, storePath: dirs.storeFile, strategy: 'least-used' })
+    expect(s).toMatchObject({
+      pid: daemon.proc.pid,
+      socketPath: dirs.socketPath,
+      storePath: dirs.storeFile,
+      strategy: 'least-used',
+    })
     expect(human.stdout).toContain(String(daemon.proc.pid))
     expectClean(human)
   })
@@ -181,8 +235,14 @@ describe('CLI against a running daemon', () => {
   it.skipIf(!hasScript)('colours a terminal, but not with NO_COLOR', async () => {
     // `script` gives the CLI a pseudo-terminal, the only place it may use colour.
     const onTty = (env: Record<string, string>): string => {
-      const command = cliArgv(['list']).map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
-      const r = spawnSync('script', ['-qec', command, '/dev/null'], { env: { ...env, TERM: 'xterm' }, encoding: 'utf8', timeout: 20_000 })
+      const command = cliArgv(['list'])
+        .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+        .join(' ')
+      const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+        env: { ...env, TERM: 'xterm' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      })
       expect(r.status, r.stderr).toBe(0)
       expect(r.stdout).toContain('carol')
       return r.stdout

@@ -40,7 +40,9 @@ describe('CLI with no daemon running', () => {
     expect(human.stderr).toContain('opencode-multi-auth daemon start')
     expect(human.stdout).toBe('')
     expect(asJson.code).toBe(3)
-    expect(json<{ error: { name: string; message: string } }>(asJson).error).toMatchObject({ name: 'DAEMON_NOT_RUNNING' })
+    expect(json<{ error: { name: string; message: string } }>(asJson).error).toMatchObject({
+      name: 'DAEMON_NOT_RUNNING',
+    })
     expect(json<{ error: { message: string } }>(asJson).error.message).toContain('daemon start')
   })
 

@@ -16,7 +16,10 @@ afterAll(() => {
   cleanup(dirs)
 })
 
-const tokens = (n: number) => ({ ...mintTokens({ email: `u${n}@example.com`, accountId: `acc-${n}`, userId: `user-${n}` }), refreshToken: `rt_offline_${n}_0123456789abcdef` })
+const tokens = (n: number) => ({
+  ...mintTokens({ email: `u${n}@example.com`, accountId: `acc-${n}`, userId: `user-${n}` }),
+  refreshToken: `rt_offline_${n}_0123456789abcdef`,
+})
 
 describe('CLI account changes with no daemon running', () => {
   it('add-tokens, tag, disable and remove change the store directly and say so', async () => {
@@ -27,7 +30,9 @@ describe('CLI account changes with no daemon running', () => {
     await runCli(['add-tokens'], { env: dirs.env, input: JSON.stringify(tokens(2)) })
     expect((await runCli(['tag', 'u1', 'work', '--notes', 'main seat'], { env: dirs.env })).code).toBe(0)
     expect((await runCli(['disable', 'u2'], { env: dirs.env })).code).toBe(0)
-    const stored = JSON.parse(readFileSync(dirs.storeFile, 'utf8')) as { accounts: Record<string, { tags?: string[]; enabled?: boolean }> }
+    const stored = JSON.parse(readFileSync(dirs.storeFile, 'utf8')) as {
+      accounts: Record<string, { tags?: string[]; enabled?: boolean }>
+    }
     expect(stored.accounts.u1.tags).toEqual(['work'])
     expect(stored.accounts.u2.enabled).toBe(false)
     // The daemon's own rules hold here too: the last enabled account stays enabled.

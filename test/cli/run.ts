@@ -28,7 +28,10 @@ export function killStrayClis(): void {
   for (const p of running) p.kill('SIGKILL')
 }
 
-export function runCli(args: string[], opts: { env: Record<string, string>; input?: string; timeoutMs?: number }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env: Record<string, string>; input?: string; timeoutMs?: number },
+): Promise<CliResult> {
   const [command, ...argv] = cliArgv(args)
   const proc = spawn(command, argv, { env: opts.env, cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
   running.add(proc)
@@ -84,7 +87,8 @@ export function daemonsOn(socketPath: string): number[] {
       const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8')
       if (!cmdline.includes('daemon/main')) continue
       const environ = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0')
-      if (environ.includes(`OPENCODE_MULTI_AUTH_SOCKET=${socketPath}`) && !processGone(Number(name))) pids.push(Number(name))
+      if (environ.includes(`OPENCODE_MULTI_AUTH_SOCKET=${socketPath}`) && !processGone(Number(name)))
+        pids.push(Number(name))
     } catch {
       // gone meanwhile, or not ours to read
     }

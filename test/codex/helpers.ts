@@ -34,7 +34,12 @@ export function readJson(file: string): Record<string, unknown> & { tokens: Reco
 }
 
 /** Polls `fn` until it returns something truthy; fails with `what` after the deadline. */
-export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 5000, everyMs = 10): Promise<NonNullable<T>> {
+export async function until<T>(
+  fn: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 5000,
+  everyMs = 10,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {

@@ -30,7 +30,12 @@ describe('AuthFileWatcher', () => {
   it('checks once when armed, then every safety-net period, even without any filesystem event', async () => {
     const clock = new FakeClock()
     const reasons: string[] = []
-    watcher = new AuthFileWatcher({ file: join(root, 'a', 'b', 'auth.json'), clock, logger: silentLogger, onChange: async (r) => void reasons.push(r) })
+    watcher = new AuthFileWatcher({
+      file: join(root, 'a', 'b', 'auth.json'),
+      clock,
+      logger: silentLogger,
+      onChange: async (r) => void reasons.push(r),
+    })
     await watcher.start()
     // The directory does not exist: the watch sits on the nearest ancestor.
     expect(watcher.watching).toBe(root)
@@ -49,7 +54,12 @@ describe('AuthFileWatcher', () => {
   it('debounces a burst of triggers into one check', async () => {
     const clock = new FakeClock()
     let calls = 0
-    watcher = new AuthFileWatcher({ file: join(root, 'auth.json'), clock, logger: silentLogger, onChange: async () => void calls++ })
+    watcher = new AuthFileWatcher({
+      file: join(root, 'auth.json'),
+      clock,
+      logger: silentLogger,
+      onChange: async () => void calls++,
+    })
     await watcher.start()
     await clock.advance(DEBOUNCE_MS)
     calls = 0

@@ -14,7 +14,8 @@ const daemons = closedAfterEach()
 const start = (): Promise<TestApp> => daemons.app()
 
 const stored = (app: TestApp, alias = 'alice') => app.app.components.store.data.accounts[alias]
-const adopted = (app: TestApp, p: Pair) => () => stored(app)?.accessToken === p.accessToken && stored(app)?.refreshToken === p.refreshToken
+const adopted = (app: TestApp, p: Pair) => () =>
+  stored(app)?.accessToken === p.accessToken && stored(app)?.refreshToken === p.refreshToken
 const now = (): number => Math.floor(Date.now() / 1000)
 
 /** Writes `p` to auth.json in place and waits until the daemon holds it. */
@@ -122,7 +123,7 @@ describe('Codex auth.json watcher', () => {
     expect((await app.client.call('accounts.get', { alias: 'alice' })).health).toBe('ok')
   })
 
-  it('does not re-import the daemon\'s own write', async () => {
+  it("does not re-import the daemon's own write", async () => {
     const app = await start()
     const codex = app.app.components.codex
     const p = pairFor(alice, now() - 100)

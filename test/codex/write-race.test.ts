@@ -28,7 +28,9 @@ function account(p: Pair): Account {
   return { ...p, accountId: id.accountId, userId: id.userId, email: id.email, expiresAt: id.exp ?? 0, usageCount: 0 }
 }
 
-function ctx(over: Partial<WriteContext> & { lock?: CodexLock } = {}): WriteContext & { adopted: IncomingTokens[]; written: string[] } {
+function ctx(
+  over: Partial<WriteContext> & { lock?: CodexLock } = {},
+): WriteContext & { adopted: IncomingTokens[]; written: string[] } {
   const adopted: IncomingTokens[] = []
   const written: string[] = []
   return {
@@ -99,7 +101,7 @@ describe('writePair', () => {
     expect(c.written).toHaveLength(1)
   })
 
-  it('keeps the file\'s id_token when the account has none (same account)', async () => {
+  it("keeps the file's id_token when the account has none (same account)", async () => {
     const held = pairFor(alice, now() - 300)
     writeInPlace(file, authJsonFor(held))
     const ours = pairFor(alice)
@@ -110,11 +112,15 @@ describe('writePair', () => {
   })
 
   const hasFlock = spawnSync('flock', ['--version']).status === 0
-  it.skipIf(!hasFlock)('waits for Codex\'s flock on auth.lock before replacing the file', async () => {
+  it.skipIf(!hasFlock)("waits for Codex's flock on auth.lock before replacing the file", async () => {
     writeInPlace(file, authJsonFor(pairFor(alice, now() - 300)))
     // Stand-in for Codex holding the lock while it writes: held ~600 ms.
-    const holder = spawn('flock', ['-x', join(dir, 'auth.lock'), 'sh', '-c', 'echo held; sleep 0.6'], { stdio: ['ignore', 'pipe', 'ignore'] })
-    await new Promise<void>((resolve) => holder.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve()))
+    const holder = spawn('flock', ['-x', join(dir, 'auth.lock'), 'sh', '-c', 'echo held; sleep 0.6'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+    await new Promise<void>((resolve) =>
+      holder.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve()),
+    )
     const released = new Promise<number>((resolve) => holder.once('close', () => resolve(Date.now())))
     const lock = flockCommandLock({ clock: systemClock, logger: silentLogger, waitMs: 5000 })
     const outcome = await writePair(ctx({ lock }), account(pairFor(alice)), 'refresh')
@@ -143,7 +149,9 @@ describe('writePair', () => {
 
   it.skipIf(!hasFlock)('a real flock(1) that locks and releases quickly stays in use', async () => {
     const lock = flockCommandLock({ clock: systemClock, logger: silentLogger, waitMs: 3000 })
-    await (await lock.acquire(dir))()
+    await (
+      await lock.acquire(dir)
+    )()
     const release = await lock.acquire(dir)
     // While we hold it, another locker cannot get it.
     const probe = spawnSync('flock', ['-n', join(dir, 'auth.lock'), 'true'])

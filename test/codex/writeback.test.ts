@@ -42,19 +42,39 @@ async function codexRefreshes(iss: FakeIssuer, file: string): Promise<IssuedToke
   const res = await fetch(iss.tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: iss.clientId, grant_type: 'refresh_token', refresh_reason: 'proactive_expiry', refresh_token: cur.tokens.refresh_token }),
+    body: JSON.stringify({
+      client_id: iss.clientId,
+      grant_type: 'refresh_token',
+      refresh_reason: 'proactive_expiry',
+      refresh_token: cur.tokens.refresh_token,
+    }),
   })
   expect(res.status).toBe(200)
   const body = (await res.json()) as { access_token: string; refresh_token: string; id_token: string }
-  const next = { ...cur, tokens: { ...cur.tokens, access_token: body.access_token, refresh_token: body.refresh_token, id_token: body.id_token }, last_refresh: new Date().toISOString() }
+  const next = {
+    ...cur,
+    tokens: {
+      ...cur.tokens,
+      access_token: body.access_token,
+      refresh_token: body.refresh_token,
+      id_token: body.id_token,
+    },
+    last_refresh: new Date().toISOString(),
+  }
   const tmp = join(dirname(file), '.auth-x1y2z3')
   writeFileSync(tmp, JSON.stringify(next, null, 2), { mode: 0o600 })
   renameSync(tmp, file)
-  return { accessToken: body.access_token, refreshToken: body.refresh_token, idToken: body.id_token, expiresIn: 0, family: '' }
+  return {
+    accessToken: body.access_token,
+    refreshToken: body.refresh_token,
+    idToken: body.id_token,
+    expiresIn: 0,
+    family: '',
+  }
 }
 
 describe('write-back to Codex auth.json', () => {
-  it('after refreshing the account auth.json holds, the file holds the new pair in Codex\'s shape', async () => {
+  it("after refreshing the account auth.json holds, the file holds the new pair in Codex's shape", async () => {
     const { app, issuer, file } = await setup()
     const issued = issuer.addAccount(alice)
     const original = authJsonFor(issued, { codex_future_key: { keep: 'me' } })
@@ -89,7 +109,7 @@ describe('write-back to Codex auth.json', () => {
     writeInPlace(file, authJsonFor(issued))
     await until(() => stored(app, 'alice')?.accessToken === issued.accessToken, 'adoption')
     const byCodex = await codexRefreshes(issuer, file)
-    await until(() => stored(app, 'alice')?.refreshToken === byCodex.refreshToken, 'adoption of Codex\'s refresh')
+    await until(() => stored(app, 'alice')?.refreshToken === byCodex.refreshToken, "adoption of Codex's refresh")
     const r = await app.client.call('accounts.refresh', { alias: 'alice' })
     await app.app.components.codex.settled() // the write-back follows the refresh
     expect(r.results[0]).toMatchObject({ ok: true })
@@ -104,7 +124,11 @@ describe('write-back to Codex auth.json', () => {
     const b = issuer.addAccount(bob)
     writeInPlace(file, authJsonFor(a))
     await until(() => stored(app, 'alice') !== undefined, 'adoption')
-    await app.client.call('accounts.add', { accessToken: b.accessToken, refreshToken: b.refreshToken, idToken: b.idToken })
+    await app.client.call('accounts.add', {
+      accessToken: b.accessToken,
+      refreshToken: b.refreshToken,
+      idToken: b.idToken,
+    })
     const before = readJson(file)
     const r = await app.client.call('accounts.refresh', { alias: 'bob' })
     await app.app.components.codex.settled() // the write-back follows the refresh
@@ -114,14 +138,18 @@ describe('write-back to Codex auth.json', () => {
 })
 
 describe('codex.use', () => {
-  it('switches auth.json to another account, keeping the file\'s own keys but not the old account\'s token extras', async () => {
+  it("switches auth.json to another account, keeping the file's own keys but not the old account's token extras", async () => {
     const { app, issuer, file } = await setup()
     const a = issuer.addAccount(alice)
     const b = issuer.addAccount(bob)
     const original = authJsonFor(a, { codex_future_key: 1 })
     writeInPlace(file, { ...original, tokens: { ...original.tokens, alice_only: 'x' } })
     await until(() => stored(app, 'alice') !== undefined, 'adoption')
-    await app.client.call('accounts.add', { accessToken: b.accessToken, refreshToken: b.refreshToken, idToken: b.idToken })
+    await app.client.call('accounts.add', {
+      accessToken: b.accessToken,
+      refreshToken: b.refreshToken,
+      idToken: b.idToken,
+    })
 
     const r = await app.client.call('codex.use', { alias: 'bob' })
     expect(r).toEqual({ alias: 'bob', path: file })
@@ -148,13 +176,19 @@ describe('codex.use', () => {
 
   it('refuses an unknown alias with ACCOUNT_NOT_FOUND', async () => {
     const { app } = await setup()
-    await expect(app.client.call('codex.use', { alias: 'nobody' })).rejects.toMatchObject({ code: ErrorCode.ACCOUNT_NOT_FOUND })
+    await expect(app.client.call('codex.use', { alias: 'nobody' })).rejects.toMatchObject({
+      code: ErrorCode.ACCOUNT_NOT_FOUND,
+    })
   })
 
   it('refreshes a token about to expire before handing it to Codex', async () => {
     const { app, issuer, file } = await setup()
     const b = issuer.addAccount(bob, { expiresInS: 120 })
-    await app.client.call('accounts.add', { accessToken: b.accessToken, refreshToken: b.refreshToken, idToken: b.idToken })
+    await app.client.call('accounts.add', {
+      accessToken: b.accessToken,
+      refreshToken: b.refreshToken,
+      idToken: b.idToken,
+    })
     await app.client.call('codex.use', { alias: 'bob' })
     expect(issuer.refreshCalls).toBe(1)
     const json = readJson(file)

@@ -96,7 +96,10 @@ export function responseEvents(text: string, model: string, nowS: number): SseEv
     { type: 'response.created', data: { response: { ...base, status: 'in_progress', output: [] } } },
     {
       type: 'response.output_item.added',
-      data: { output_index: 0, item: { id: itemId, type: 'message', status: 'in_progress', role: 'assistant', content: [] } },
+      data: {
+        output_index: 0,
+        item: { id: itemId, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
+      },
     },
     { type: 'response.output_text.delta', data: { item_id: itemId, output_index: 0, content_index: 0, delta: text } },
     { type: 'response.output_item.done', data: { output_index: 0, item: doneItem } },

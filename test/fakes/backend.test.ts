@@ -13,7 +13,12 @@ afterEach(async () => {
   await backend.close()
 })
 
-function ask(token: string, accountId: string, body: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Response> {
+function ask(
+  token: string,
+  accountId: string,
+  body: Record<string, unknown> = {},
+  signal?: AbortSignal,
+): Promise<Response> {
   return fetch(`${backend.url}/codex/responses`, {
     method: 'POST',
     headers: {
@@ -133,7 +138,9 @@ describe('fake backend: /codex/responses', () => {
     // The server learns of the abort asynchronously; allow a loaded machine plenty of time.
     const deadline = Date.now() + 10_000
     while (backend.disconnects.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
-    expect(backend.disconnects).toEqual([expect.objectContaining({ accountId: 'acct-A', path: '/backend-api/codex/responses' })])
+    expect(backend.disconnects).toEqual([
+      expect.objectContaining({ accountId: 'acct-A', path: '/backend-api/codex/responses' }),
+    ])
   })
 
   it('finishes a slow stream for a patient client', async () => {

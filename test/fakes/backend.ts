@@ -72,7 +72,9 @@ interface Caller {
   planType: string
 }
 
-const authError = (message: string, code: string) => ({ error: { message, type: 'invalid_request_error', param: null, code } })
+const authError = (message: string, code: string) => ({
+  error: { message, type: 'invalid_request_error', param: null, code },
+})
 
 export class FakeBackend {
   readonly requests: BackendRequest[] = []
@@ -150,12 +152,15 @@ export class FakeBackend {
       path,
       headers: flatHeaders(req),
       body,
-      ...(typeof caller === 'string' ? {} : { accountId: caller.accountId, userId: caller.userId, email: caller.email }),
+      ...(typeof caller === 'string'
+        ? {}
+        : { accountId: caller.accountId, userId: caller.userId, email: caller.email }),
     }
     this.requests.push(record)
     res.on('finish', () => (record.status = res.statusCode))
     res.on('close', () => {
-      if (!res.writableFinished) this.disconnects.push({ at: (this.opts.now ?? Date.now)(), path, accountId: record.accountId })
+      if (!res.writableFinished)
+        this.disconnects.push({ at: (this.opts.now ?? Date.now)(), path, accountId: record.accountId })
     })
 
     const route = `${req.method} ${path}`
@@ -182,7 +187,8 @@ export class FakeBackend {
     const accountId = typeof c.chatgpt_account_id === 'string' ? c.chatgpt_account_id : undefined
     if (accountId === undefined) return 'access token has no chatgpt_account_id'
     if (header(req, 'chatgpt-account-id') !== accountId) return 'chatgpt-account-id does not match the access token'
-    if (this.opts.checkExpiry !== false && typeof payload.exp === 'number' && payload.exp <= this.nowS()) return 'expired'
+    if (this.opts.checkExpiry !== false && typeof payload.exp === 'number' && payload.exp <= this.nowS())
+      return 'expired'
     if (this.opts.tokenValid && !this.opts.tokenValid(match[1])) return 'invalidated'
     return {
       accountId,
@@ -193,8 +199,18 @@ export class FakeBackend {
   }
 
   private refuse(res: ServerResponse, why: string): void {
-    if (why === 'expired') return sendJson(res, 401, authError('Provided authentication token is expired. Please try signing in again.', 'token_expired'))
-    if (why === 'invalidated') return sendJson(res, 401, authError('Your authentication token has been invalidated. Please try signing in again.', 'token_invalidated'))
+    if (why === 'expired')
+      return sendJson(
+        res,
+        401,
+        authError('Provided authentication token is expired. Please try signing in again.', 'token_expired'),
+      )
+    if (why === 'invalidated')
+      return sendJson(
+        res,
+        401,
+        authError('Your authentication token has been invalidated. Please try signing in again.', 'token_invalidated'),
+      )
     sendJson(res, 401, authError(`fake backend: ${why}`, 'invalid_api_key'))
   }
 
@@ -211,7 +227,12 @@ export class FakeBackend {
     if (behavior !== 'ok' && 'cyberPolicy' in behavior) {
       if (b.service_tier === 'priority') {
         return sendJson(res, 400, {
-          error: { type: 'invalid_request_error', code: 'cyber_policy', message: 'This request was flagged by the priority-tier cyber policy.', param: 'service_tier' },
+          error: {
+            type: 'invalid_request_error',
+            code: 'cyber_policy',
+            message: 'This request was flagged by the priority-tier cyber policy.',
+            param: 'service_tier',
+          },
         })
       }
     } else if (behavior !== 'ok' && 'status' in behavior) {
@@ -222,7 +243,15 @@ export class FakeBackend {
           return sendJson(
             res,
             429,
-            { error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', plan_type: caller.planType, resets_at: resetsAt, resets_in_seconds: Math.max(0, resetsAt - this.nowS()) } },
+            {
+              error: {
+                type: 'usage_limit_reached',
+                message: 'The usage limit has been reached',
+                plan_type: caller.planType,
+                resets_at: resetsAt,
+                resets_in_seconds: Math.max(0, resetsAt - this.nowS()),
+              },
+            },
             { 'retry-after': String(Math.max(0, resetsAt - this.nowS())), ...rateLimitHeaders(limited) },
           )
         }
@@ -231,7 +260,9 @@ export class FakeBackend {
         case 402:
           return sendJson(res, 402, { detail: { code: 'deactivated_workspace' } })
         case 400:
-          return sendJson(res, 400, { detail: `The '${model}' model is not supported when using Codex with a ChatGPT account.` })
+          return sendJson(res, 400, {
+            detail: `The '${model}' model is not supported when using Codex with a ChatGPT account.`,
+          })
         default:
           return sendJson(res, behavior.status, { error: { message: 'Upstream error', type: 'server_error' } })
       }

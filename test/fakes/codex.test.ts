@@ -23,7 +23,9 @@ afterEach(async () => {
 
 /** Every line of every session log under CODEX_HOME. */
 function sessionLines(): Array<Record<string, unknown>> {
-  const files = readdirSync(join(home, 'sessions'), { recursive: true, encoding: 'utf8' }).filter((f) => /rollout-.*\.jsonl$/.test(f))
+  const files = readdirSync(join(home, 'sessions'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+    /rollout-.*\.jsonl$/.test(f),
+  )
   return files.flatMap((f) =>
     readFileSync(join(home, 'sessions', f), 'utf8')
       .trim()
@@ -43,7 +45,10 @@ describe('fake codex: login status', () => {
   it.each([
     ['no file', undefined],
     ['no last_refresh', (a: Record<string, unknown>) => delete a.last_refresh],
-    ['an id_token that is not a JWT', (a: Record<string, unknown>) => ((a.tokens as Record<string, unknown>).id_token = 'abc')],
+    [
+      'an id_token that is not a JWT',
+      (a: Record<string, unknown>) => ((a.tokens as Record<string, unknown>).id_token = 'abc'),
+    ],
     ['an API-key auth_mode', (a: Record<string, unknown>) => (a.auth_mode = 'apikey')],
   ])('rejects %s', async (_what, mutate) => {
     if (mutate) {
@@ -96,7 +101,9 @@ describe('fake codex: exec', () => {
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('usage_limit_reached')
     const tokenCount = sessionLines().find((l) => (l.payload as { type?: string }).type === 'token_count')
-    expect(tokenCount).toMatchObject({ payload: { rate_limits: { primary: { used_percent: 100, resets_at: 2_000_000_000 } } } })
+    expect(tokenCount).toMatchObject({
+      payload: { rate_limits: { primary: { used_percent: 100, resets_at: 2_000_000_000 } } },
+    })
   })
 
   it('refreshes an expiring token at CODEX_REFRESH_TOKEN_URL_OVERRIDE and writes the new pair back', async () => {
@@ -104,7 +111,11 @@ describe('fake codex: exec', () => {
     writeCodexAuth(home, codexAuthFile(old))
     const run = await runFakeCodex(args, home, { ...env(), CODEX_REFRESH_TOKEN_URL_OVERRIDE: issuer.tokenUrl })
     expect(run.code).toBe(0)
-    expect(issuer.calls[0]).toMatchObject({ grant_type: 'refresh_token', refresh_reason: 'proactive_expiry', status: 200 })
+    expect(issuer.calls[0]).toMatchObject({
+      grant_type: 'refresh_token',
+      refresh_reason: 'proactive_expiry',
+      status: 200,
+    })
     const text = readFileSync(join(home, 'auth.json'), 'utf8')
     expect(text.endsWith('\n')).toBe(false)
     const written = JSON.parse(text) as { tokens: { refresh_token: string; access_token: string } }

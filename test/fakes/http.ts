@@ -56,7 +56,8 @@ export function parseFields(raw: string, contentType: string | undefined): Recor
   if (raw.trim() === '') return {}
   try {
     const parsed: unknown = JSON.parse(raw)
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>
     return {}
   } catch {
     if (type.includes('json')) return {}
@@ -69,7 +70,12 @@ export function str(fields: Record<string, unknown>, key: string): string | unde
   return typeof v === 'string' ? v : undefined
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body)
   res.writeHead(status, {
     'content-type': 'application/json',

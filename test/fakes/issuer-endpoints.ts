@@ -34,7 +34,9 @@ export interface EndpointContext {
 type Fields = Record<string, unknown>
 
 const oauthError = (error: string, description: string) => ({ error, error_description: description })
-const apiError = (message: string, code: string) => ({ error: { message, type: 'invalid_request_error', param: null, code } })
+const apiError = (message: string, code: string) => ({
+  error: { message, type: 'invalid_request_error', param: null, code },
+})
 
 export function tokenEndpoint(ctx: EndpointContext, fields: Fields, res: ServerResponse, call: CallNote): void {
   const clientId = str(fields, 'client_id')
@@ -76,11 +78,26 @@ function refreshGrant(ctx: EndpointContext, token: string | undefined, res: Serv
     case 'unknown':
       return sendJson(res, 400, oauthError('invalid_grant', 'Invalid refresh token'))
     case 'reused':
-      return sendJson(res, 401, apiError('Your refresh token has already been used to generate a new access token. Please try signing in again.', 'refresh_token_reused'))
+      return sendJson(
+        res,
+        401,
+        apiError(
+          'Your refresh token has already been used to generate a new access token. Please try signing in again.',
+          'refresh_token_reused',
+        ),
+      )
     case 'invalidated':
-      return sendJson(res, 401, apiError('Your refresh token has been invalidated. Please try signing in again.', 'refresh_token_invalidated'))
+      return sendJson(
+        res,
+        401,
+        apiError('Your refresh token has been invalidated. Please try signing in again.', 'refresh_token_invalidated'),
+      )
     case 'expired':
-      return sendJson(res, 401, apiError('Your refresh token has expired. Please try signing in again.', 'refresh_token_expired'))
+      return sendJson(
+        res,
+        401,
+        apiError('Your refresh token has expired. Please try signing in again.', 'refresh_token_expired'),
+      )
   }
 }
 
@@ -101,14 +118,21 @@ export function authorizeEndpoint(ctx: EndpointContext, q: URLSearchParams, res:
   const challenge = q.get('code_challenge')
   const state = q.get('state')
   const problem =
-    q.get('response_type') !== 'code' ? 'response_type must be code'
-    : q.get('client_id') !== ctx.clientId ? 'unknown client_id'
-    : !ctx.allowRedirect(redirectUri) ? 'redirect_uri is not registered'
-    : !scopes.includes('openid') || !scopes.includes('offline_access') ? 'scope must include openid and offline_access'
-    : !challenge ? 'code_challenge is required'
-    : q.get('code_challenge_method') !== 'S256' ? 'code_challenge_method must be S256'
-    : !state ? 'state is required'
-    : undefined
+    q.get('response_type') !== 'code'
+      ? 'response_type must be code'
+      : q.get('client_id') !== ctx.clientId
+        ? 'unknown client_id'
+        : !ctx.allowRedirect(redirectUri)
+          ? 'redirect_uri is not registered'
+          : !scopes.includes('openid') || !scopes.includes('offline_access')
+            ? 'scope must include openid and offline_access'
+            : !challenge
+              ? 'code_challenge is required'
+              : q.get('code_challenge_method') !== 'S256'
+                ? 'code_challenge_method must be S256'
+                : !state
+                  ? 'state is required'
+                  : undefined
   // Only a valid request consumes the configured login, so a test can retry after a 400.
   const login = problem === undefined ? ctx.takeNextLogin() : undefined
   if (problem !== undefined || login === undefined || !challenge || !state) {
@@ -136,7 +160,8 @@ export function revokeEndpoint(ctx: EndpointContext, fields: Fields, res: Server
 }
 
 export function deviceUserCodeEndpoint(ctx: EndpointContext, fields: Fields, res: ServerResponse): void {
-  if (str(fields, 'client_id') !== ctx.clientId) return sendJson(res, 400, apiError('Unknown client_id', 'invalid_client'))
+  if (str(fields, 'client_id') !== ctx.clientId)
+    return sendJson(res, 400, apiError('Unknown client_id', 'invalid_client'))
   const s = ctx.logins.startDevice(ctx.clientId)
   sendJson(res, 200, {
     device_auth_id: s.deviceAuthId,
@@ -149,8 +174,10 @@ export function deviceUserCodeEndpoint(ctx: EndpointContext, fields: Fields, res
 export function deviceTokenEndpoint(ctx: EndpointContext, fields: Fields, res: ServerResponse): void {
   const state = ctx.logins.pollDevice(str(fields, 'device_auth_id'), str(fields, 'user_code'))
   // Unknown sessions fail loudly; the real server's 404 would just look "pending" forever.
-  if (state === undefined) return sendJson(res, 400, apiError('Unknown device_auth_id or user_code', 'deviceauth_unknown'))
-  if (state === 'pending') return sendJson(res, 403, apiError('Device authorization is pending', 'deviceauth_authorization_pending'))
+  if (state === undefined)
+    return sendJson(res, 400, apiError('Unknown device_auth_id or user_code', 'deviceauth_unknown'))
+  if (state === 'pending')
+    return sendJson(res, 403, apiError('Device authorization is pending', 'deviceauth_authorization_pending'))
   sendJson(res, 200, {
     authorization_code: state.authorizationCode,
     code_challenge: state.codeChallenge,

@@ -17,7 +17,8 @@ export interface IssuedTokens {
 }
 
 export type RefreshRejection = 'reused' | 'invalidated' | 'expired' | 'unknown'
-export type RefreshOutcome = { ok: true; tokens: IssuedTokens } | { ok: false; rejection: RefreshRejection; family?: string }
+export type RefreshOutcome =
+  { ok: true; tokens: IssuedTokens } | { ok: false; rejection: RefreshRejection; family?: string }
 
 interface Family {
   id: string
@@ -43,7 +44,14 @@ export class TokenFamilies {
   /** A fresh family, as after a sign-in. */
   create(identity: Identity, ttlS: number, iat?: number): IssuedTokens {
     const id = `fam-${++this.seq}`
-    const family: Family = { id, identity: { ...identity }, current: '', lastIat: -Infinity, revoked: false, expired: false }
+    const family: Family = {
+      id,
+      identity: { ...identity },
+      current: '',
+      lastIat: -Infinity,
+      revoked: false,
+      expired: false,
+    }
     this.families.set(id, family)
     return this.issue(family, ttlS, iat)
   }
@@ -120,7 +128,13 @@ export class TokenFamilies {
     family.current = refreshToken
     this.refreshTokens.set(refreshToken, { family: family.id, spent: false })
     this.accessTokens.set(accessToken, family.id)
-    return { accessToken, refreshToken, idToken, expiresIn: Math.min(ttlS, Math.max(0, at + ttlS - nowS)), family: family.id }
+    return {
+      accessToken,
+      refreshToken,
+      idToken,
+      expiresIn: Math.min(ttlS, Math.max(0, at + ttlS - nowS)),
+      family: family.id,
+    }
   }
 
   private mustGet(id: string): Family {

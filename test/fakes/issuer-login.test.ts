@@ -56,7 +56,10 @@ describe('fake issuer: browser sign-in (authorization code + PKCE)', () => {
     const code = await signIn(verifier)
     const r = await exchange({ code, redirect_uri: REDIRECT, code_verifier: verifier })
     expect(r.status).toBe(200)
-    expect(authClaimOf(String(r.body.access_token))).toMatchObject({ chatgpt_account_id: 'acct-C', chatgpt_plan_type: 'team' })
+    expect(authClaimOf(String(r.body.access_token))).toMatchObject({
+      chatgpt_account_id: 'acct-C',
+      chatgpt_plan_type: 'team',
+    })
     const refreshToken = String(r.body.refresh_token)
     expect(issuer.latestRefreshToken(carol.email)).toBe(refreshToken)
     // A code is single-use.
@@ -66,9 +69,17 @@ describe('fake issuer: browser sign-in (authorization code + PKCE)', () => {
   it('rejects a wrong verifier, a wrong redirect_uri and a wrong client_id', async () => {
     const verifier = randomBytes(32).toString('base64url')
     const code = await signIn(verifier)
-    const wrongVerifier = await exchange({ code, redirect_uri: REDIRECT, code_verifier: randomBytes(32).toString('base64url') })
+    const wrongVerifier = await exchange({
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: randomBytes(32).toString('base64url'),
+    })
     expect(wrongVerifier).toMatchObject({ status: 400, body: { error: 'invalid_grant' } })
-    const wrongRedirect = await exchange({ code, redirect_uri: 'http://localhost:1457/auth/callback', code_verifier: verifier })
+    const wrongRedirect = await exchange({
+      code,
+      redirect_uri: 'http://localhost:1457/auth/callback',
+      code_verifier: verifier,
+    })
     expect(wrongRedirect.status).toBe(400)
     const wrongClient = await exchange({ code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: 'other' })
     expect(wrongClient.status).toBe(401)
@@ -129,7 +140,11 @@ describe('fake issuer: device code sign-in', () => {
 
     // The code is bound to {issuer}/deviceauth/callback, not to a localhost redirect.
     expect((await exchange({ code: authorization_code, redirect_uri: REDIRECT, code_verifier })).status).toBe(400)
-    const tokens = await exchange({ code: authorization_code, redirect_uri: `${issuer.url}/deviceauth/callback`, code_verifier })
+    const tokens = await exchange({
+      code: authorization_code,
+      redirect_uri: `${issuer.url}/deviceauth/callback`,
+      code_verifier,
+    })
     expect(tokens.status).toBe(200)
     expect(authClaimOf(String(tokens.body.access_token))?.chatgpt_account_id).toBe('acct-C')
   })

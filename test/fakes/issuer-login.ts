@@ -51,8 +51,10 @@ export class LoginState {
     const entry = r.code === undefined ? undefined : this.codes.get(r.code)
     if (!entry) return { ok: false, description: 'Invalid authorization code' }
     if (entry.used) return { ok: false, description: 'Authorization code already used' }
-    if (r.clientId !== entry.clientId) return { ok: false, description: 'client_id does not match the authorization request' }
-    if (r.redirectUri !== entry.redirectUri) return { ok: false, description: 'redirect_uri does not match the authorization request' }
+    if (r.clientId !== entry.clientId)
+      return { ok: false, description: 'client_id does not match the authorization request' }
+    if (r.redirectUri !== entry.redirectUri)
+      return { ok: false, description: 'redirect_uri does not match the authorization request' }
     if (r.verifier === undefined || s256(r.verifier) !== entry.challenge) {
       return { ok: false, description: 'PKCE verification failed: code_verifier does not match code_challenge' }
     }
@@ -85,7 +87,10 @@ export class LoginState {
   }
 
   /** undefined: unknown session (or user code mismatch); 'pending'; or the approval. */
-  pollDevice(deviceAuthId: string | undefined, userCode: string | undefined): DeviceSession['approved'] | 'pending' | undefined {
+  pollDevice(
+    deviceAuthId: string | undefined,
+    userCode: string | undefined,
+  ): DeviceSession['approved'] | 'pending' | undefined {
     const session = deviceAuthId === undefined ? undefined : this.devices.get(deviceAuthId)
     if (!session || session.userCode !== userCode) return undefined
     return session.approved ?? 'pending'

@@ -7,17 +7,7 @@ import type { ServerResponse } from 'node:http'
 import { sendJson } from './http.js'
 
 export type FailureKind =
-  | 'invalid_grant'
-  | 'refresh_token_expired'
-  | '500'
-  | '502'
-  | '503'
-  | '429'
-  | 'slow'
-  | 'hang'
-  | 'drop'
-  | '401'
-  | '403'
+  'invalid_grant' | 'refresh_token_expired' | '500' | '502' | '503' | '429' | 'slow' | 'hang' | 'drop' | '401' | '403'
 
 export interface FailOptions {
   /** Which endpoint the failures apply to; default "/oauth/token". */
@@ -77,14 +67,20 @@ export function sendScriptedError(res: ServerResponse, kind: Exclude<FailureKind
     case 'invalid_grant':
       return sendJson(res, 400, { error: 'invalid_grant', error_description: 'Invalid refresh token' })
     case 'refresh_token_expired':
-      return sendJson(res, 401, apiError('Your refresh token has expired. Please try signing in again.', 'refresh_token_expired'))
+      return sendJson(
+        res,
+        401,
+        apiError('Your refresh token has expired. Please try signing in again.', 'refresh_token_expired'),
+      )
     case '401':
       // No code on purpose: the daemon must treat any 401 as permanent, not only known codes.
       return sendJson(res, 401, apiError('Unauthorized', null))
     case '403':
       return sendJson(res, 403, apiError('Forbidden', null))
     case '429':
-      return sendJson(res, 429, apiError('Too many requests', 'rate_limit_exceeded', 'rate_limit_error'), { 'retry-after': '1' })
+      return sendJson(res, 429, apiError('Too many requests', 'rate_limit_exceeded', 'rate_limit_error'), {
+        'retry-after': '1',
+      })
     case '500':
     case '502':
     case '503':

@@ -56,7 +56,11 @@ export interface IssuerCall {
 const defaultRedirect = (uri: string): boolean => {
   try {
     const u = new URL(uri)
-    return u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1') && u.pathname === '/auth/callback'
+    return (
+      u.protocol === 'http:' &&
+      (u.hostname === 'localhost' || u.hostname === '127.0.0.1') &&
+      u.pathname === '/auth/callback'
+    )
   } catch {
     return false
   }
@@ -197,7 +201,8 @@ export class FakeIssuer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url)
     const raw = await readBody(req)
-    const fields = req.method === 'GET' ? Object.fromEntries(url.searchParams) : parseFields(raw, header(req, 'content-type'))
+    const fields =
+      req.method === 'GET' ? Object.fromEntries(url.searchParams) : parseFields(raw, header(req, 'content-type'))
     const call: IssuerCall = {
       method: req.method ?? 'GET',
       path: url.pathname,

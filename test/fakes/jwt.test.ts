@@ -38,7 +38,9 @@ describe('fake JWTs', () => {
     const claims = decodeJwt(mintTokens({ email: 'b@x', accountId: 'a', userId: 'u' }).accessToken)
     expect(claims.iat).toBeGreaterThanOrEqual(before)
     expect(Number(claims.exp) - Number(claims.iat)).toBe(864_000)
-    expect(authClaimOf(mintTokens({ email: 'b@x', accountId: 'a', userId: 'u' }).accessToken)?.chatgpt_plan_type).toBe('plus')
+    expect(authClaimOf(mintTokens({ email: 'b@x', accountId: 'a', userId: 'u' }).accessToken)?.chatgpt_plan_type).toBe(
+      'plus',
+    )
   })
 
   it('differ even when minted in the same second for the same identity', () => {

@@ -102,7 +102,11 @@ export function mintTokens(identity: Identity, opts: MintOptions = {}): { access
   const iat = opts.iat ?? Math.floor(Date.now() / 1000)
   const ttl = opts.expiresInS ?? DEFAULT_ACCESS_TTL_S
   // jti keeps two tokens minted in the same second for the same identity distinct.
-  const access = { ...claimsFor(identity, iat, iat + ttl), jti: randomBytes(8).toString('hex'), scp: ['openid', 'profile', 'email', 'offline_access'] }
+  const access = {
+    ...claimsFor(identity, iat, iat + ttl),
+    jti: randomBytes(8).toString('hex'),
+    scp: ['openid', 'profile', 'email', 'offline_access'],
+  }
   const id = { ...claimsFor(identity, iat, iat + ID_TOKEN_TTL_S), jti: randomBytes(8).toString('hex') }
   return { accessToken: mintJwt(access), idToken: mintJwt(id) }
 }

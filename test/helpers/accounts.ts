@@ -14,7 +14,13 @@ export interface Added {
 }
 
 /** Signs identity n in at the fake issuer and hands the tokens to the daemon (under `alias` if given). */
-export async function addAccount(client: RpcClient, issuer: FakeIssuer, n: number, expiresInS?: number, alias?: string): Promise<Added> {
+export async function addAccount(
+  client: RpcClient,
+  issuer: FakeIssuer,
+  n: number,
+  expiresInS?: number,
+  alias?: string,
+): Promise<Added> {
   const id = identity(n)
   const tokens = issuer.addAccount(id, { expiresInS })
   const view = await client.call('accounts.add', {

@@ -15,7 +15,9 @@ export interface TestApp {
 }
 
 /** An in-process daemon on a temp socket and store, with injectable clock and fetch. */
-export async function startTestApp(opts: { env?: Record<string, string>; clock?: Clock; fetch?: FetchFn; dirs?: TestDirs; noKeepAlive?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: { env?: Record<string, string>; clock?: Clock; fetch?: FetchFn; dirs?: TestDirs; noKeepAlive?: boolean } = {},
+): Promise<TestApp> {
   const dirs = opts.dirs ?? makeDirs(opts.env)
   const config = resolveConfig({ env: dirs.env, home: dirs.home })
   const logger = createLogger({ level: 'debug', stderr: false, file: dirs.logFile })

@@ -54,7 +54,10 @@ export interface SpawnedDaemon {
   stop(): Promise<number | null>
 }
 
-export function spawnDaemonProcess(dirs: TestDirs, args: string[] = []): { proc: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+export function spawnDaemonProcess(
+  dirs: TestDirs,
+  args: string[] = [],
+): { proc: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
   const { command, args: base } = daemonCommand()
   const proc = spawn(command, [...base, ...args], { env: dirs.env, stdio: ['ignore', 'ignore', 'pipe'] })
   let err = ''
@@ -65,7 +68,12 @@ export function spawnDaemonProcess(dirs: TestDirs, args: string[] = []): { proc:
 }
 
 /** Resolves once the daemon answers daemon.status over its socket; rejects if it exits first. */
-export async function waitReady(socketPath: string, exited: Promise<number | null>, stderr: () => string, timeoutMs = 20_000): Promise<void> {
+export async function waitReady(
+  socketPath: string,
+  exited: Promise<number | null>,
+  stderr: () => string,
+  timeoutMs = 20_000,
+): Promise<void> {
   let dead = false
   void exited.then(() => (dead = true))
   const deadline = Date.now() + timeoutMs

@@ -42,7 +42,10 @@ export async function startIssuerApp(opts: IssuerAppOptions = {}): Promise<Issue
  * Registers the hooks that start a pair before each test (or once for the
  * describe block, with `once`) and close it after; read `issuer` and `t` inside tests.
  */
-export function useIssuerApp(opts: IssuerAppOptions & { once?: boolean } = {}): { readonly issuer: FakeIssuer; readonly t: TestApp } {
+export function useIssuerApp(opts: IssuerAppOptions & { once?: boolean } = {}): {
+  readonly issuer: FakeIssuer
+  readonly t: TestApp
+} {
   let cur: IssuerApp | undefined
   const [before, after] = opts.once ? [beforeAll, afterAll] : [beforeEach, afterEach]
   before(async () => {

@@ -21,7 +21,13 @@ describe('limits.refresh: the usage-endpoint probe', () => {
     const { t, issuer, backend } = await start()
     const { alias } = await addAccount(t.client, issuer, 1)
     const nowS = Math.floor(Date.now() / 1000)
-    backend.setUsage('acct-1', { primaryUsedPercent: 42, secondaryUsedPercent: 7, primaryResetAt: nowS + 3600, hasCredits: true, balance: '12.5' })
+    backend.setUsage('acct-1', {
+      primaryUsedPercent: 42,
+      secondaryUsedPercent: 7,
+      primaryResetAt: nowS + 3600,
+      hasCredits: true,
+      balance: '12.5',
+    })
     const ev = await probeEvents(t.client)
     const state = await t.client.call('limits.refresh', { alias })
     expect(state.running ?? state.queued[0]).toBe(alias)
@@ -32,11 +38,20 @@ describe('limits.refresh: the usage-endpoint probe', () => {
     const { accounts } = await t.client.call('limits.get', { alias })
     const l = accounts[0].limits
     expect(l.confidence).toBe('fresh')
-    expect(l.fiveHour).toMatchObject({ windowMinutes: 300, usedPercent: 42, remainingPercent: 58, resetAt: (nowS + 3600) * 1000 })
+    expect(l.fiveHour).toMatchObject({
+      windowMinutes: 300,
+      usedPercent: 42,
+      remainingPercent: 58,
+      resetAt: (nowS + 3600) * 1000,
+    })
     expect(l.weekly).toMatchObject({ windowMinutes: 10_080, usedPercent: 7, remainingPercent: 93 })
     expect(l.credits).toEqual({ hasCredits: true, unlimited: false, balance: '12.5' })
     expect(t.app.components.store.data.accounts[alias].lastLimitProbeAt).toBeGreaterThan(0)
-    expect(await t.client.call('limits.stop', {})).toEqual({ queued: [], running: null, results: [{ alias, ok: true }] })
+    expect(await t.client.call('limits.stop', {})).toEqual({
+      queued: [],
+      running: null,
+      results: [{ alias, ok: true }],
+    })
     // Reading usage spends nothing: no refresh, no request to /codex/responses.
     expect(issuer.refreshCalls).toBe(0)
     expect(backend.requestsFor('acct-1')).toHaveLength(0)
@@ -103,7 +118,9 @@ describe('limits.refresh: the usage-endpoint probe', () => {
     await expect(t.client.call('limits.refresh', {})).rejects.toMatchObject({ code: ErrorCode.LIMITS_UNAVAILABLE })
     await addAccount(t.client, issuer, 1, undefined, 'work')
     await addAccount(t.client, issuer, 2, undefined, 'home')
-    await expect(t.client.call('limits.refresh', { alias: 'nobody' })).rejects.toMatchObject({ code: ErrorCode.ACCOUNT_NOT_FOUND })
+    await expect(t.client.call('limits.refresh', { alias: 'nobody' })).rejects.toMatchObject({
+      code: ErrorCode.ACCOUNT_NOT_FOUND,
+    })
     await t.client.call('accounts.setEnabled', { alias: 'home', enabled: false })
     await expect(t.client.call('limits.refresh', { alias: 'home' })).rejects.toMatchObject({
       code: ErrorCode.LIMITS_UNAVAILABLE,
@@ -124,16 +141,27 @@ describe('limits.refresh: the usage-endpoint probe', () => {
       return fetch(input, init)
     }
     const { t, issuer, backend } = await start({ fetch: gated })
-    for (const [n, a] of [[1, 'a1'], [2, 'a2'], [3, 'a3']] as const) await addAccount(t.client, issuer, n, undefined, a)
+    for (const [n, a] of [
+      [1, 'a1'],
+      [2, 'a2'],
+      [3, 'a3'],
+    ] as const)
+      await addAccount(t.client, issuer, n, undefined, a)
     const ev = await probeEvents(t.client)
     expect(await t.client.call('limits.refresh', {})).toMatchObject({ running: 'a1', queued: ['a2', 'a3'] })
     expect(await t.client.call('limits.stop', { alias: 'a3' })).toMatchObject({ running: 'a1', queued: ['a2'] })
     expect(await t.client.call('limits.stop', {})).toMatchObject({ running: 'a1', queued: [] })
-    await expect(t.client.call('limits.stop', { alias: 'nobody' })).rejects.toMatchObject({ code: ErrorCode.ACCOUNT_NOT_FOUND })
+    await expect(t.client.call('limits.stop', { alias: 'nobody' })).rejects.toMatchObject({
+      code: ErrorCode.ACCOUNT_NOT_FOUND,
+    })
     expect(ev.events.filter((e) => e.change === 'stopped').flatMap((e) => e.aliases as string[])).toEqual(['a3', 'a2'])
     release()
     expect(await ev.outcome('a1')).toMatchObject({ ok: true, pending: 0 })
-    expect(await t.client.call('limits.stop', {})).toEqual({ queued: [], running: null, results: [{ alias: 'a1', ok: true }] })
+    expect(await t.client.call('limits.stop', {})).toEqual({
+      queued: [],
+      running: null,
+      results: [{ alias: 'a1', ok: true }],
+    })
     expect(usageRequests(backend).map((r) => r.accountId)).toEqual(['acct-1'])
   })
 })
@@ -169,7 +197,12 @@ describe('usage payload parsing', () => {
         rate_limit: {
           allowed: true,
           limit_reached: false,
-          primary_window: { used_percent: 12, limit_window_seconds: 604_800, reset_after_seconds: 86_400, reset_at: null },
+          primary_window: {
+            used_percent: 12,
+            limit_window_seconds: 604_800,
+            reset_after_seconds: 86_400,
+            reset_at: null,
+          },
           secondary_window: { used_percent: 80, limit_window_seconds: 18_000, reset_at: now / 1000 + 600 },
         },
         credits: { has_credits: false, unlimited: true, balance: 3 },

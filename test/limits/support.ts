@@ -13,7 +13,9 @@ export interface LimitsApp {
   close(): Promise<void>
 }
 
-export async function startLimitsApp(opts: { fetch?: FetchFn; clock?: Clock; backend?: FakeBackendOptions } = {}): Promise<LimitsApp> {
+export async function startLimitsApp(
+  opts: { fetch?: FetchFn; clock?: Clock; backend?: FakeBackendOptions } = {},
+): Promise<LimitsApp> {
   const issuer = await startFakeIssuer()
   const backend = await startFakeBackend(opts.backend)
   const t = await startTestApp({
@@ -34,7 +36,10 @@ export async function startLimitsApp(opts: { fetch?: FetchFn; clock?: Clock; bac
 }
 
 /** Probe outcomes as 'limits.updated' events; subscribe before asking so none is missed. */
-export async function probeEvents(client: RpcClient): Promise<{ events: DaemonEvent[]; /** The first outcome for alias among events[from..]. */
+export async function probeEvents(
+  client: RpcClient,
+): Promise<{
+  events: DaemonEvent[] /** The first outcome for alias among events[from..]. */
   outcome(alias: string, from?: number, timeoutMs?: number): Promise<DaemonEvent>
 }> {
   const events: DaemonEvent[] = []

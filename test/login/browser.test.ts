@@ -48,8 +48,16 @@ describe('browser sign-in', () => {
     const u = new URL(start.url)
     expect(`${u.origin}${u.pathname}`).toBe(`${issuer.url}/oauth/authorize`)
     expect([...u.searchParams.keys()]).toEqual([
-      'response_type', 'client_id', 'redirect_uri', 'scope', 'code_challenge', 'code_challenge_method',
-      'state', 'id_token_add_organizations', 'codex_cli_simplified_flow', 'originator',
+      'response_type',
+      'client_id',
+      'redirect_uri',
+      'scope',
+      'code_challenge',
+      'code_challenge_method',
+      'state',
+      'id_token_add_organizations',
+      'codex_cli_simplified_flow',
+      'originator',
     ])
     expect(u.searchParams.get('response_type')).toBe('code')
     expect(u.searchParams.get('client_id')).toBe('app_EMoamEEZ73f0CkXaXp7hrann')
@@ -70,7 +78,15 @@ describe('browser sign-in', () => {
     expect(page.html).toContain('carol@example.com')
     const view = await waited
     waiter.close()
-    expect(view).toMatchObject({ alias: 'work', email: 'carol@example.com', accountId: 'acc-carol', userId: 'user-carol', planType: 'pro', health: 'ok', hasIdToken: true })
+    expect(view).toMatchObject({
+      alias: 'work',
+      email: 'carol@example.com',
+      accountId: 'acc-carol',
+      userId: 'user-carol',
+      planType: 'pro',
+      health: 'ok',
+      hasIdToken: true,
+    })
     const acc = app.app.components.store.data.accounts.work
     expect(acc.source).toBe('login')
     expect(acc.expiresAt).toBeGreaterThan(Date.now())
@@ -106,7 +122,9 @@ describe('browser sign-in', () => {
     issuer.setNextLogin(carol)
     const page = await followLogin(start)
     expect(page.status).toBe(200)
-    expect(await app.client.call('login.wait', { loginId: start.loginId })).toMatchObject({ email: 'carol@example.com' })
+    expect(await app.client.call('login.wait', { loginId: start.loginId })).toMatchObject({
+      email: 'carol@example.com',
+    })
     expect(issuer.calls.filter((c) => c.grant_type === 'authorization_code')).toHaveLength(1)
   })
 
@@ -117,7 +135,9 @@ describe('browser sign-in', () => {
     const res = await fetch(`http://127.0.0.1:${ports[0]}/auth/callback?state=${encodeURIComponent(state)}`)
     expect(res.status).toBe(400)
     expect(await res.text()).toMatch(/no authorization code/i)
-    await expect(app.client.call('login.wait', { loginId: start.loginId })).rejects.toMatchObject({ code: ErrorCode.LOGIN_FAILED })
+    await expect(app.client.call('login.wait', { loginId: start.loginId })).rejects.toMatchObject({
+      code: ErrorCode.LOGIN_FAILED,
+    })
   })
 
   it('reports a denied sign-in as LOGIN_FAILED', async () => {
@@ -141,13 +161,18 @@ describe('browser sign-in', () => {
     issuer.setNextLogin(carol)
     const page = await followLogin(start)
     expect(new URL(page.callback).port).toBe(String(second))
-    expect(await app.client.call('login.wait', { loginId: start.loginId })).toMatchObject({ email: 'carol@example.com' })
+    expect(await app.client.call('login.wait', { loginId: start.loginId })).toMatchObject({
+      email: 'carol@example.com',
+    })
   })
 
   it('fails to start, clearly, when every port is busy', async () => {
     const a = await occupy()
     const b = await occupy()
-    cleanups.push(() => a.close(), () => b.close())
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    )
     const { app } = await setup(`${a.port},${b.port}`)
     const err = await app.client.call('login.start', { method: 'browser' }).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: ErrorCode.LOGIN_FAILED })
@@ -164,11 +189,15 @@ describe('browser sign-in', () => {
     expect((err as Error).message).toMatch(/superseded/)
     expect(new URL(second.url).searchParams.get('redirect_uri')).toBe(`http://localhost:${ports[0]}/auth/callback`)
     // The first URL's state is dead; the second completes.
-    const stale = await fetch(`http://127.0.0.1:${ports[0]}/auth/callback?code=x&state=${new URL(first.url).searchParams.get('state')}`)
+    const stale = await fetch(
+      `http://127.0.0.1:${ports[0]}/auth/callback?code=x&state=${new URL(first.url).searchParams.get('state')}`,
+    )
     expect(stale.status).toBe(400)
     issuer.setNextLogin(carol)
     expect((await followLogin(second)).status).toBe(200)
-    expect(await app.client.call('login.wait', { loginId: second.loginId })).toMatchObject({ email: 'carol@example.com' })
+    expect(await app.client.call('login.wait', { loginId: second.loginId })).toMatchObject({
+      email: 'carol@example.com',
+    })
   })
 
   it('the PKCE challenge in the URL is the S256 of the verifier sent at exchange', async () => {

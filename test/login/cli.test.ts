@@ -36,7 +36,10 @@ function cli(app: TestApp, args: string[]): Run {
   const env = { ...app.dirs.env }
   delete env.DISPLAY
   delete env.WAYLAND_DISPLAY
-  const child = spawn(process.execPath, ['--import', tsx, join(root, 'client/cli/main.ts'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', tsx, join(root, 'client/cli/main.ts'), ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   children.push(child)
   let out = ''
   let err = ''
@@ -52,7 +55,11 @@ describe('CLI: add, import, codex', () => {
   it('add --device prints the code and URL, waits, and prints the account', async () => {
     const { app: t, issuer } = await daemons.withIssuer({ issuer: { deviceIntervalS: 0.25 } })
     const run = cli(t, ['add', 'erin-work', '--device', '--json'])
-    const code = await until(() => /enter the code: ([A-F0-9]{4}-[A-F0-9]{4})/.exec(run.stderr())?.[1], 'the user code', 15_000)
+    const code = await until(
+      () => /enter the code: ([A-F0-9]{4}-[A-F0-9]{4})/.exec(run.stderr())?.[1],
+      'the user code',
+      15_000,
+    )
     expect(run.stderr()).toContain(`${issuer.url}/codex/device`)
     issuer.approveDevice(code, erin)
     expect(await run.done).toBe(0)
@@ -60,10 +67,16 @@ describe('CLI: add, import, codex', () => {
   })
 
   it('add (browser, --no-open) prints the URL and completes when the browser comes back', async () => {
-    const { app: t, issuer } = await daemons.withIssuer({ env: { OPENCODE_MULTI_AUTH_LOGIN_PORTS: await twoFreePorts() } })
+    const { app: t, issuer } = await daemons.withIssuer({
+      env: { OPENCODE_MULTI_AUTH_LOGIN_PORTS: await twoFreePorts() },
+    })
     issuer.setNextLogin(erin)
     const run = cli(t, ['add', '--no-open'])
-    const url = await until(() => /(http:\/\/\S+\/oauth\/authorize\?\S+)/.exec(run.stdout())?.[1], 'the sign-in URL', 15_000)
+    const url = await until(
+      () => /(http:\/\/\S+\/oauth\/authorize\?\S+)/.exec(run.stdout())?.[1],
+      'the sign-in URL',
+      15_000,
+    )
     const redirect = (await fetch(url, { redirect: 'manual' })).headers.get('location') ?? ''
     expect((await fetch(toLoopback(redirect))).status).toBe(200)
     expect(await run.done).toBe(0)
@@ -82,9 +95,20 @@ describe('CLI: add, import, codex', () => {
       JSON.stringify({
         activeIndex: 0,
         accounts: [
-          { email: 'alice@example.com', accessToken: a.accessToken, refreshToken: a.refreshToken, idToken: a.idToken, expiresAt: 1 },
+          {
+            email: 'alice@example.com',
+            accessToken: a.accessToken,
+            refreshToken: a.refreshToken,
+            idToken: a.idToken,
+            expiresAt: 1,
+          },
           { email: 'bob@example.com', access_token: b.accessToken, refresh_token: b.refreshToken },
-          { email: 'alice@other.example', accessToken: c.accessToken, refreshToken: c.refreshToken, idToken: c.idToken },
+          {
+            email: 'alice@other.example',
+            accessToken: c.accessToken,
+            refreshToken: c.refreshToken,
+            idToken: c.idToken,
+          },
           { email: 'broken@example.com' },
         ],
       }),

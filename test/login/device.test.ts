@@ -26,10 +26,19 @@ describe('device sign-in', () => {
 
     const waited = app.client.call('login.wait', { loginId: start.loginId })
     // Let it poll at least once while still pending (the fake answers 403 then).
-    await until(() => issuer.calls.some((c) => c.path === '/api/accounts/deviceauth/token' && c.status === 403), 'a pending poll')
+    await until(
+      () => issuer.calls.some((c) => c.path === '/api/accounts/deviceauth/token' && c.status === 403),
+      'a pending poll',
+    )
     issuer.approveDevice(start.userCode!, dave)
     const view = await waited
-    expect(view).toMatchObject({ alias: 'headless', email: 'dave@example.com', accountId: 'acc-dave', planType: 'team', hasIdToken: true })
+    expect(view).toMatchObject({
+      alias: 'headless',
+      email: 'dave@example.com',
+      accountId: 'acc-dave',
+      planType: 'team',
+      hasIdToken: true,
+    })
     const polls = issuer.calls.filter((c) => c.path === '/api/accounts/deviceauth/token')
     expect(polls.length).toBeGreaterThanOrEqual(2)
     expect(polls.filter((c) => c.status === 403).length).toBeGreaterThanOrEqual(1)

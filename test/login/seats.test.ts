@@ -33,9 +33,15 @@ describe('team seats', () => {
   })
 
   it('signing in as the second seat adds an account instead of replacing the first', async () => {
-    const { app: t, issuer } = await daemons.withIssuer({ env: { OPENCODE_MULTI_AUTH_LOGIN_PORTS: await twoFreePorts() } })
+    const { app: t, issuer } = await daemons.withIssuer({
+      env: { OPENCODE_MULTI_AUTH_LOGIN_PORTS: await twoFreePorts() },
+    })
     const first = issuer.addAccount(seat1)
-    await t.client.call('accounts.add', { accessToken: first.accessToken, refreshToken: first.refreshToken, idToken: first.idToken })
+    await t.client.call('accounts.add', {
+      accessToken: first.accessToken,
+      refreshToken: first.refreshToken,
+      idToken: first.idToken,
+    })
     issuer.setNextLogin(seat2)
     const start = await t.client.call('login.start', { method: 'browser' })
     const redirect = (await fetch(start.url, { redirect: 'manual' })).headers.get('location') ?? ''

@@ -9,8 +9,10 @@ async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
   }
 }
 
-const responsesCalls = (h: Harness): number => h.backend.requests.filter((r) => r.path.endsWith('/codex/responses')).length
-const disconnects = (h: Harness): number => h.backend.disconnects.filter((d) => d.path.endsWith('/codex/responses')).length
+const responsesCalls = (h: Harness): number =>
+  h.backend.requests.filter((r) => r.path.endsWith('/codex/responses')).length
+const disconnects = (h: Harness): number =>
+  h.backend.disconnects.filter((d) => d.path.endsWith('/codex/responses')).length
 
 describe('plugin fetch: the caller’s abort reaches the backend', () => {
   let h: Harness
@@ -49,7 +51,9 @@ describe('plugin fetch: the caller’s abort reaches the backend', () => {
   it('an already aborted signal never reaches the backend', async () => {
     h.backend.setBehavior('acct-a', 'ok')
     const calls = responsesCalls(h)
-    await expect(callResponses(h, openCodeBody(), { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' })
+    await expect(callResponses(h, openCodeBody(), { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    })
     expect(responsesCalls(h)).toBe(calls)
   })
 })

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { callResponses, lastResponsesRequest, openCodeBody, startHarness, type Harness } from './harness.js'
 
 const user = (text: string) => ({ role: 'user', content: [{ type: 'input_text', text }] })
-const assistant = (text: string) => ({ type: 'message', role: 'assistant', id: `msg_${text}`, content: [{ type: 'output_text', text }] })
+const assistant = (text: string) => ({
+  type: 'message',
+  role: 'assistant',
+  id: `msg_${text}`,
+  content: [{ type: 'output_text', text }],
+})
 const reasoning = (blob: string) => ({ type: 'reasoning', id: `rs_${blob}`, summary: [], encrypted_content: blob })
 
 interface Item {
@@ -46,7 +51,11 @@ describe('plugin fetch: reasoning.encrypted_content is stripped only when the co
     expect(await turn(turn2)).toBe(first)
     expect(blobsSeen(h)).toEqual(['enc-first-1'])
     const input = (lastResponsesRequest(h.backend).body as { input: Record<string, unknown>[] }).input
-    expect(input.find((i) => i.type === 'reasoning')).toEqual({ type: 'reasoning', summary: [], encrypted_content: 'enc-first-1' })
+    expect(input.find((i) => i.type === 'reasoning')).toEqual({
+      type: 'reasoning',
+      summary: [],
+      encrypted_content: 'enc-first-1',
+    })
   })
 
   it('the account changes within a call (429): the old account’s reasoning is stripped', async () => {
@@ -68,7 +77,10 @@ describe('plugin fetch: reasoning.encrypted_content is stripped only when the co
   })
 
   it('another conversation on an unchanged account is never stripped', async () => {
-    const res = await callResponses(h, openCodeBody({ prompt_cache_key: 'ses_other', input: [user('x'), reasoning('enc-other'), user('y')] }))
+    const res = await callResponses(
+      h,
+      openCodeBody({ prompt_cache_key: 'ses_other', input: [user('x'), reasoning('enc-other'), user('y')] }),
+    )
     await res.text()
     expect(blobsSeen(h)).toEqual(['enc-other'])
   })

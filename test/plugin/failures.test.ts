@@ -8,9 +8,14 @@ import { startFakeBackend, type FakeBackend } from '../fakes/backend.js'
 import { cleanup, makeDirs, type TestDirs } from '../helpers/daemon.js'
 import { callResponses, openCodeBody, startHarness, type Harness } from './harness.js'
 
-async function loadFetch(env: Record<string, string>, over: Parameters<typeof resolveConfig>[1] = {}): Promise<{ fetch: FetchFn; baseURL: string; dispose: () => Promise<void> }> {
+async function loadFetch(
+  env: Record<string, string>,
+  over: Parameters<typeof resolveConfig>[1] = {},
+): Promise<{ fetch: FetchFn; baseURL: string; dispose: () => Promise<void> }> {
   const hooks = buildHooks(resolveConfig(env, over))
-  const loaded = (await hooks.auth?.loader?.(async () => ({ type: 'api', key: MARKER_KEY }), { id: 'openai' })) as LoaderResult
+  const loaded = (await hooks.auth?.loader?.(async () => ({ type: 'api', key: MARKER_KEY }), {
+    id: 'openai',
+  })) as LoaderResult
   return { fetch: loaded.fetch, baseURL: loaded.baseURL, dispose: async () => hooks.dispose?.() }
 }
 

@@ -47,12 +47,22 @@ export interface HarnessOptions {
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const issuer = await startFakeIssuer(opts.accessTokenTtlS ? { accessTokenTtlS: opts.accessTokenTtlS } : {})
   const backend = await startFakeBackend(opts.backend)
-  const dirs = makeDirs({ OPENCODE_MULTI_AUTH_ISSUER: issuer.url, OPENCODE_MULTI_AUTH_CHATGPT_BASE_URL: backend.url, ...opts.daemonEnv })
+  const dirs = makeDirs({
+    OPENCODE_MULTI_AUTH_ISSUER: issuer.url,
+    OPENCODE_MULTI_AUTH_CHATGPT_BASE_URL: backend.url,
+    ...opts.daemonEnv,
+  })
   let daemon = await startDaemon(dirs)
   let rpc = await daemon.connect()
   const hooks = buildHooks(resolveConfig({ ...dirs.env, OPENCODE_MULTI_AUTH_NO_AUTOSTART: '1', ...opts.pluginEnv }))
-  const loaded = (await hooks.auth?.loader?.(async () => ({ type: 'api', key: MARKER_KEY }), { id: 'openai' })) as LoaderResult
-  const identity = (name: string): Identity => ({ email: `${name}@example.com`, accountId: `acct-${name}`, userId: `user-${name}` })
+  const loaded = (await hooks.auth?.loader?.(async () => ({ type: 'api', key: MARKER_KEY }), {
+    id: 'openai',
+  })) as LoaderResult
+  const identity = (name: string): Identity => ({
+    email: `${name}@example.com`,
+    accountId: `acct-${name}`,
+    userId: `user-${name}`,
+  })
   const h: Harness = {
     issuer,
     backend,
@@ -64,7 +74,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     identity,
     async addAccount(name, o = {}) {
       const t = issuer.addAccount(identity(name), o)
-      return rpc.call('accounts.add', { accessToken: t.accessToken, refreshToken: t.refreshToken, idToken: t.idToken, alias: name })
+      return rpc.call('accounts.add', {
+        accessToken: t.accessToken,
+        refreshToken: t.refreshToken,
+        idToken: t.idToken,
+        alias: name,
+      })
     },
     async account(alias) {
       return rpc.call('accounts.get', { alias })
@@ -72,7 +87,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     async ageLastRefresh(ms) {
       rpc.close()
       await daemon.stop()
-      const store = JSON.parse(readFileSync(dirs.storeFile, 'utf8')) as { accounts: Record<string, { lastRefresh?: string }> }
+      const store = JSON.parse(readFileSync(dirs.storeFile, 'utf8')) as {
+        accounts: Record<string, { lastRefresh?: string }>
+      }
       for (const acc of Object.values(store.accounts)) acc.lastRefresh = new Date(Date.now() - ms).toISOString()
       writeFileSync(dirs.storeFile, JSON.stringify(store), { mode: 0o600 })
       daemon = h.daemon = await startDaemon(dirs)
@@ -105,7 +122,11 @@ export function openCodeBody(over: Record<string, unknown> = {}): Record<string,
 }
 
 /** Calls fetch the way the AI SDK does: baseURL + "/responses", JSON body, OpenCode's headers. */
-export function callResponses(h: Pick<Harness, 'fetch' | 'baseURL'>, body: Record<string, unknown>, init: RequestInit = {}): Promise<Response> {
+export function callResponses(
+  h: Pick<Harness, 'fetch' | 'baseURL'>,
+  body: Record<string, unknown>,
+  init: RequestInit = {},
+): Promise<Response> {
   return h.fetch(`${h.baseURL}/responses`, {
     method: 'POST',
     headers: {

@@ -18,7 +18,12 @@ interface WorkerResult {
 function runWorker(id: number, env: Record<string, string>, requests: number): Promise<WorkerResult> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['--import', tsx, worker], {
-      env: { ...env, PLUGIN_WORKER_ID: String(id), PLUGIN_WORKER_REQUESTS: String(requests), PLUGIN_WORKER_CONCURRENCY: '6' },
+      env: {
+        ...env,
+        PLUGIN_WORKER_ID: String(id),
+        PLUGIN_WORKER_REQUESTS: String(requests),
+        PLUGIN_WORKER_CONCURRENCY: '6',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''

@@ -61,7 +61,9 @@ describe('plugin fetch: rotation within one call (spawned daemon)', () => {
     const body = JSON.parse(text) as { error: { message: string; code: string; resets_at: string } }
     expect(body.error.code).toBe('all_accounts_limited')
     expect(body.error.message).toContain('usage limit')
-    expect(body.error.message).toContain(`resets at ${new Date(resetAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`)
+    expect(body.error.message).toContain(
+      `resets at ${new Date(resetAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    )
     expect(Math.abs(Date.parse(body.error.resets_at) - resetAt)).toBeLessThan(1000)
     // Neither the status nor the text may make OpenCode retry (it would, forever).
     expect(triggersRetry(body.error.message) || triggersRetry(text)).toBe(false)
@@ -119,7 +121,9 @@ describe('plugin fetch: rotation within one call (spawned daemon)', () => {
     const res = await callResponses(h, openCodeBody({ model: 'gpt-5.5-fast' }))
     expect(res.status).toBe(200)
     await res.text()
-    const tiers = h.backend.requestsFor('acct-a').map((r) => [(r.body as { service_tier?: string }).service_tier, r.status])
+    const tiers = h.backend
+      .requestsFor('acct-a')
+      .map((r) => [(r.body as { service_tier?: string }).service_tier, r.status])
     expect(tiers).toEqual([
       ['priority', 400],
       [undefined, 200],

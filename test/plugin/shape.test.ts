@@ -78,7 +78,11 @@ describe('plugin fetch: request shaping against a spawned daemon and the fake ba
     for (const effort of ['none', 'minimal', 'low', 'medium', 'xhigh']) {
       const res = await callResponses(h, openCodeBody({ model: `gpt-5.5-${effort}` }))
       await res.text()
-      const body = lastResponsesRequest(h.backend).body as { model: string; reasoning?: { effort?: string }; service_tier?: string }
+      const body = lastResponsesRequest(h.backend).body as {
+        model: string
+        reasoning?: { effort?: string }
+        service_tier?: string
+      }
       expect(body.model).toBe('gpt-5.5')
       expect(body.reasoning?.effort).toBe(effort)
       expect(body.service_tier).toBeUndefined()
@@ -92,7 +96,12 @@ describe('plugin fetch: request shaping against a spawned daemon and the fake ba
     const res = await callResponses(h, openCodeBody({ stream: false }))
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('application/json')
-    const json = (await res.json()) as { object: string; status: string; output: { content: { text: string }[] }[]; usage: unknown }
+    const json = (await res.json()) as {
+      object: string
+      status: string
+      output: { content: { text: string }[] }[]
+      usage: unknown
+    }
     expect(json.object).toBe('response')
     expect(json.status).toBe('completed')
     expect(json.output[0].content[0].text).toBe('OK')

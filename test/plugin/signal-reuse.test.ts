@@ -12,7 +12,14 @@ describe('upstream requests and the caller’s abort signal', () => {
     const caller = new AbortController()
     const fetch = async (): Promise<Response> => new Response('ok')
     for (let i = 0; i < 50; i++) {
-      const sent = await send({ url: 'http://127.0.0.1:9/x', headers: new Headers(), body: '{}', signal: caller.signal, headersTimeoutMs: 5000, fetch })
+      const sent = await send({
+        url: 'http://127.0.0.1:9/x',
+        headers: new Headers(),
+        body: '{}',
+        signal: caller.signal,
+        headersTimeoutMs: 5000,
+        fetch,
+      })
       await sent.res.text()
     }
     expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0)
@@ -27,7 +34,14 @@ describe('upstream requests and the caller’s abort signal', () => {
         seen = init?.signal ?? undefined
         init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
       })
-    const p = send({ url: 'http://127.0.0.1:9/x', headers: new Headers(), body: '{}', signal: caller.signal, headersTimeoutMs: 5000, fetch })
+    const p = send({
+      url: 'http://127.0.0.1:9/x',
+      headers: new Headers(),
+      body: '{}',
+      signal: caller.signal,
+      headersTimeoutMs: 5000,
+      fetch,
+    })
     caller.abort(new Error('user pressed escape'))
     await expect(p).rejects.toThrow('user pressed escape')
     expect(seen?.aborted).toBe(true)

@@ -35,7 +35,9 @@ describe('request shaping (pure)', () => {
   })
 
   it('shapes a copy: the parsed body is reused unchanged by the next attempt', () => {
-    const parsed = parseRequestBody(JSON.stringify({ model: 'm-fast', input: [{ type: 'message', id: 'x' }], store: true }))
+    const parsed = parseRequestBody(
+      JSON.stringify({ model: 'm-fast', input: [{ type: 'message', id: 'x' }], store: true }),
+    )
     if (!parsed.ok) throw new Error('parse')
     const a = shapeBody(parsed.body, { stripBefore: 0, withoutPriority: false })
     const b = shapeBody(parsed.body, { stripBefore: 0, withoutPriority: true })
@@ -70,11 +72,16 @@ describe('response handling (pure)', () => {
       'set-cookie': 'secret',
       authorization: 'Bearer nope',
     })
-    expect(reportHeaders(h)).toEqual({ 'x-codex-primary-used-percent': '5', 'x-foo-secondary-reset-at': '9', 'retry-after': '3' })
+    expect(reportHeaders(h)).toEqual({
+      'x-codex-primary-used-percent': '5',
+      'x-foo-secondary-reset-at': '9',
+      'retry-after': '3',
+    })
   })
 
   it('finds response.completed in an SSE text, and says why when it is missing', () => {
-    const sse = 'event: response.created\ndata: {"type":"response.created"}\n\nevent: response.completed\ndata: {"type":"response.completed","response":{"id":"r"}}\n\n'
+    const sse =
+      'event: response.created\ndata: {"type":"response.created"}\n\nevent: response.completed\ndata: {"type":"response.completed","response":{"id":"r"}}\n\n'
     expect(completedResponse(sse)).toEqual({ ok: true, response: { id: 'r' } })
     const failed = 'data: {"type":"response.failed","response":{"error":{"message":"boom"}}}\n\n'
     expect(completedResponse(failed)).toEqual({ ok: false, message: 'boom' })
@@ -112,11 +119,19 @@ describe('the "every account is limited" answer', () => {
   })
 
   it('force mode pinned to a limited account: the same answer, with its reset', async () => {
-    const err = new RpcError(ErrorCode.RATE_LIMITED, 'forced account a cannot serve', { alias: 'a', health: 'rate_limited', until: now + 60_000 })
+    const err = new RpcError(ErrorCode.RATE_LIMITED, 'forced account a cannot serve', {
+      alias: 'a',
+      health: 'rate_limited',
+      until: now + 60_000,
+    })
     const res = answerNoToken(err, undefined, now)
     expect(res.status).toBe(403)
     expect(res.headers.get('retry-after')).toBe('60')
-    const pinnedOut = answerNoToken(new RpcError(ErrorCode.RATE_LIMITED, 'x', { alias: 'a', until: null }), undefined, now)
+    const pinnedOut = answerNoToken(
+      new RpcError(ErrorCode.RATE_LIMITED, 'x', { alias: 'a', until: null }),
+      undefined,
+      now,
+    )
     expect(((await pinnedOut.json()) as { error: { message: string } }).error.message).toContain('use --clear')
   })
 })

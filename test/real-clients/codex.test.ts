@@ -146,7 +146,8 @@ describe.skipIf(!present)('the real Codex CLI beside the daemon', () => {
   }
 
   /** Refresh calls Codex made (it sends refresh_reason; the daemon does not). */
-  const codexRefreshes = (iss: FakeIssuer) => iss.calls.filter((c) => c.path === '/oauth/token' && c.refresh_reason !== undefined)
+  const codexRefreshes = (iss: FakeIssuer) =>
+    iss.calls.filter((c) => c.path === '/oauth/token' && c.refresh_reason !== undefined)
 
   it('`codex login status` accepts every auth.json the daemon writes', async () => {
     const { app, issuer, file, env } = await setup()
@@ -165,7 +166,11 @@ describe.skipIf(!present)('the real Codex CLI beside the daemon', () => {
     await expectAccepted('write-back after a refresh')
 
     const b = issuer.addAccount(bob)
-    await app.client.call('accounts.add', { accessToken: b.accessToken, refreshToken: b.refreshToken, idToken: b.idToken })
+    await app.client.call('accounts.add', {
+      accessToken: b.accessToken,
+      refreshToken: b.refreshToken,
+      idToken: b.idToken,
+    })
     await app.client.call('codex.use', { alias: 'bob' })
     expect(readJson(file).tokens.refresh_token).toBe(b.refreshToken)
     await expectAccepted('codex.use')
@@ -179,7 +184,7 @@ describe.skipIf(!present)('the real Codex CLI beside the daemon', () => {
     await expectAccepted('rewrite over an older file')
   }, 60_000)
 
-  it('shares an account with a running app-server: Codex adopts the daemon\'s write-back, the daemon adopts Codex\'s refresh', async () => {
+  it("shares an account with a running app-server: Codex adopts the daemon's write-back, the daemon adopts Codex's refresh", async () => {
     const { app, issuer, file, env } = await setup()
     // 10 min left: past Codex's 300 s window (it does not refresh at start), well inside the daemon's.
     const a = issuer.addAccount(alice, { expiresInS: 600 })
@@ -205,7 +210,12 @@ describe.skipIf(!present)('the real Codex CLI beside the daemon', () => {
     expect(codexRefreshes(issuer)).toHaveLength(1)
     expect(codexRefreshes(issuer)[0].refresh_token).toBe(daemonPair.refreshToken)
     expect(forced.authToken).not.toBe(daemonPair.accessToken)
-    await until(() => app.app.components.store.data.accounts.alice.accessToken === forced.authToken, 'the daemon adopting Codex\'s refresh', 1000, 5)
+    await until(
+      () => app.app.components.store.data.accounts.alice.accessToken === forced.authToken,
+      "the daemon adopting Codex's refresh",
+      1000,
+      5,
+    )
     expect(Date.now() - answeredAt).toBeLessThan(1000)
 
     // The daemon's next refresh spends Codex's token, not the one Codex already spent.
@@ -215,16 +225,23 @@ describe.skipIf(!present)('the real Codex CLI beside the daemon', () => {
     expect(issuer.revoked(alice.email)).toBe(false)
   }, 60_000)
 
-  it('with tokens near expiry, Codex\'s start-up refresh is adopted within a second and the daemon continues from it', async () => {
+  it("with tokens near expiry, Codex's start-up refresh is adopted within a second and the daemon continues from it", async () => {
     const { app, issuer, file, env } = await setup()
     // 2 min left: inside Codex's 300 s window, so the app-server refreshes as it starts.
     const a = issuer.addAccount(alice, { expiresInS: 120 })
     writeInPlace(file, authJsonFor(a))
     await until(() => app.app.components.store.data.accounts.alice, 'adoption')
     server = appServer(env)
-    await until(() => codexRefreshes(issuer).length === 1, 'Codex\'s start-up refresh', 15_000, 5)
+    await until(() => codexRefreshes(issuer).length === 1, "Codex's start-up refresh", 15_000, 5)
     const refreshedAt = Date.now()
-    await until(() => app.app.components.store.data.accounts.alice.refreshToken === readJson(file).tokens.refresh_token && app.app.components.store.data.accounts.alice.refreshToken !== a.refreshToken, 'the daemon adopting it', 1500, 5)
+    await until(
+      () =>
+        app.app.components.store.data.accounts.alice.refreshToken === readJson(file).tokens.refresh_token &&
+        app.app.components.store.data.accounts.alice.refreshToken !== a.refreshToken,
+      'the daemon adopting it',
+      1500,
+      5,
+    )
     expect(Date.now() - refreshedAt).toBeLessThan(1000)
     await server.call('initialize', { clientInfo: { name: 't', title: null, version: '1' }, capabilities: null })
     const r = await app.client.call('accounts.refresh', { alias: 'alice' })

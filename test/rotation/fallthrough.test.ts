@@ -38,12 +38,18 @@ describe('rotation against the fake issuer', () => {
     await t.app.components.store.update((d) => {
       for (const acc of Object.values(d.accounts)) acc.lastRefresh = new Date(Date.now() - 60_000).toISOString()
     })
-    const body = JSON.stringify({ error: { message: 'Your authentication token has been invalidated.', code: 'token_invalidated' } })
+    const body = JSON.stringify({
+      error: { message: 'Your authentication token has been invalidated.', code: 'token_invalidated' },
+    })
     const answer = await t.client.call('token.report', { alias: 'a', status: 403, body })
     expect(answer).toEqual({ retry: true, health: 'ok' })
     expect(issuer.refreshCalls).toBe(1)
     // A plain 403 does not touch the refresh token.
-    const plain = await t.client.call('token.report', { alias: 'b', status: 403, body: JSON.stringify({ error: { message: 'Forbidden' } }) })
+    const plain = await t.client.call('token.report', {
+      alias: 'b',
+      status: 403,
+      body: JSON.stringify({ error: { message: 'Forbidden' } }),
+    })
     expect(plain.health).toBe('cooldown')
     expect(issuer.refreshCalls).toBe(1)
   })

@@ -27,7 +27,12 @@ describe('force mode', () => {
   it('the pinned account serves every request, and daemon.status reports the pin', async () => {
     expect(await r.serve(3)).toEqual(['a', 'b', 'c']) // round-robin before the pin
     const state = await r.t.client.call('rotation.force', { alias: 'b' })
-    expect(state).toEqual({ active: true, alias: 'b', until: r.clock.now() + 24 * HOUR, previousStrategy: 'round-robin' })
+    expect(state).toEqual({
+      active: true,
+      alias: 'b',
+      until: r.clock.now() + 24 * HOUR,
+      previousStrategy: 'round-robin',
+    })
     expect(await r.serve(4)).toEqual(['b', 'b', 'b', 'b'])
     const status = await r.t.client.call('daemon.status', {})
     expect(status.force).toEqual(state)
@@ -90,7 +95,9 @@ describe('force mode', () => {
   })
 
   it('pinning an unknown alias → ACCOUNT_NOT_FOUND; a disabled one → CONFLICT; nothing pinned', async () => {
-    expect((await failure(r.t.client.call('rotation.force', { alias: 'nobody' }))).code).toBe(ErrorCode.ACCOUNT_NOT_FOUND)
+    expect((await failure(r.t.client.call('rotation.force', { alias: 'nobody' }))).code).toBe(
+      ErrorCode.ACCOUNT_NOT_FOUND,
+    )
     await r.t.client.call('accounts.setEnabled', { alias: 'a', enabled: false })
     expect((await failure(r.t.client.call('rotation.force', { alias: 'a' }))).code).toBe(ErrorCode.CONFLICT)
     expect((await r.t.client.call('daemon.status', {})).force.active).toBe(false)

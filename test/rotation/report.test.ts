@@ -19,8 +19,20 @@ describe('token.report: what the backend answered becomes health and limits', ()
   it('429 with a body resets_at an hour ahead → not served until then, then served again', async () => {
     expect(await r.serve(2)).toEqual(['a', 'a'])
     const resetsAt = Math.floor((r.clock.now() + HOUR) / 1000)
-    const body = JSON.stringify({ error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', plan_type: 'plus', resets_at: resetsAt } })
-    const answer = await r.t.client.call('token.report', { alias: 'a', status: 429, body, headers: { 'retry-after': '60' } })
+    const body = JSON.stringify({
+      error: {
+        type: 'usage_limit_reached',
+        message: 'The usage limit has been reached',
+        plan_type: 'plus',
+        resets_at: resetsAt,
+      },
+    })
+    const answer = await r.t.client.call('token.report', {
+      alias: 'a',
+      status: 429,
+      body,
+      headers: { 'retry-after': '60' },
+    })
     expect(answer).toEqual({ retry: true, health: 'rate_limited', cooldownUntil: resetsAt * 1000 })
     const view = await r.t.client.call('accounts.get', { alias: 'a' })
     expect(view.health).toBe('rate_limited')
@@ -44,7 +56,9 @@ describe('token.report: what the backend answered becomes health and limits', ()
     // Nothing says when: five minutes.
     expect(await at('a', {})).toBe(now + MIN_RATE_LIMIT_MS)
     // Retry-After beyond the body's resets_at wins.
-    const body = JSON.stringify({ error: { type: 'usage_limit_reached', resets_at: Math.floor((now + 20 * MIN) / 1000) } })
+    const body = JSON.stringify({
+      error: { type: 'usage_limit_reached', resets_at: Math.floor((now + 20 * MIN) / 1000) },
+    })
     expect(await at('b', { body, headers: { 'Retry-After': String(40 * 60) } })).toBe(now + 40 * MIN)
     // The weekly window is used up (classified by length, though it came as "primary"): its reset wins.
     await r.add('c', 3)
@@ -65,7 +79,11 @@ describe('token.report: what the backend answered becomes health and limits', ()
   })
 
   it('402 deactivated_workspace → workspace_deactivated for 30 min; the answer says retry elsewhere', async () => {
-    const answer = await r.t.client.call('token.report', { alias: 'a', status: 402, body: JSON.stringify({ detail: { code: 'deactivated_workspace' } }) })
+    const answer = await r.t.client.call('token.report', {
+      alias: 'a',
+      status: 402,
+      body: JSON.stringify({ detail: { code: 'deactivated_workspace' } }),
+    })
     expect(answer).toEqual({ retry: true, health: 'workspace_deactivated', cooldownUntil: r.clock.now() + 30 * MIN })
     expect(await r.serve(1)).toEqual(['b'])
     await r.clock.advance(30 * MIN)
@@ -73,7 +91,9 @@ describe('token.report: what the backend answered becomes health and limits', ()
   })
 
   it('400 model not supported → model_unsupported for that model only, 30 min', async () => {
-    const body = JSON.stringify({ detail: "The 'gpt-9-codex' model is not supported when using Codex with a ChatGPT account." })
+    const body = JSON.stringify({
+      detail: "The 'gpt-9-codex' model is not supported when using Codex with a ChatGPT account.",
+    })
     const answer = await r.t.client.call('token.report', { alias: 'a', status: 400, body, model: 'gpt-9-codex' })
     expect(answer).toMatchObject({ retry: true, health: 'model_unsupported' })
     expect(await r.serve(1, { model: 'gpt-9-codex' })).toEqual(['b'])
@@ -83,7 +103,11 @@ describe('token.report: what the backend answered becomes health and limits', ()
   })
 
   it('other 400s and 5xx leave the account alone; only 5xx is worth a retry elsewhere', async () => {
-    const bad = await r.t.client.call('token.report', { alias: 'a', status: 400, body: JSON.stringify({ detail: 'Store must be set to false' }) })
+    const bad = await r.t.client.call('token.report', {
+      alias: 'a',
+      status: 400,
+      body: JSON.stringify({ detail: 'Store must be set to false' }),
+    })
     expect(bad).toEqual({ retry: false, health: 'ok' })
     const down = await r.t.client.call('token.report', { alias: 'a', status: 502, body: 'bad gateway' })
     expect(down).toEqual({ retry: true, health: 'ok' })
@@ -91,7 +115,11 @@ describe('token.report: what the backend answered becomes health and limits', ()
   })
 
   it('403 that is not about the token → a short cooldown, not auth_invalid', async () => {
-    const answer = await r.t.client.call('token.report', { alias: 'a', status: 403, body: JSON.stringify({ error: { message: 'Forbidden', code: null } }) })
+    const answer = await r.t.client.call('token.report', {
+      alias: 'a',
+      status: 403,
+      body: JSON.stringify({ error: { message: 'Forbidden', code: null } }),
+    })
     expect(answer).toMatchObject({ retry: true, health: 'cooldown' })
     expect((await r.t.client.call('accounts.get', { alias: 'a' })).health).toBe('cooldown')
     expect(await r.serve(1)).toEqual(['b'])
@@ -113,7 +141,11 @@ describe('token.report: what the backend answered becomes health and limits', ()
       },
     })
     expect(events).toEqual([expect.objectContaining({ type: 'limits.updated', alias: 'a' })])
-    await r.t.client.call('token.report', { alias: 'a', status: 200, headers: { 'x-codex-secondary-used-percent': '70', 'x-codex-secondary-window-minutes': '10080' } })
+    await r.t.client.call('token.report', {
+      alias: 'a',
+      status: 200,
+      headers: { 'x-codex-secondary-used-percent': '70', 'x-codex-secondary-window-minutes': '10080' },
+    })
     let limits = (await r.t.client.call('limits.get', { alias: 'a' })).accounts[0].limits
     expect(limits).toMatchObject({
       confidence: 'fresh',

@@ -41,7 +41,10 @@ describe('settings service', () => {
     expect((await rejected({ lowThreshold: 12 })).fields[0].path).toBe('lowThreshold')
     expect((await rejected({ lowThreshold: 101 })).fields[0].path).toBe('lowThreshold')
     expect((await rejected({ rotationStrategy: 'fastest' })).fields[0].path).toBe('rotationStrategy')
-    expect((await rejected({ accountWeights: { a: 0.5, b: 0.3 } })).fields[0]).toMatchObject({ path: 'accountWeights', message: expect.stringMatching(/sum to 1/) })
+    expect((await rejected({ accountWeights: { a: 0.5, b: 0.3 } })).fields[0]).toMatchObject({
+      path: 'accountWeights',
+      message: expect.stringMatching(/sum to 1/),
+    })
     expect((await rejected({ accountWeights: { a: 1.5 } })).fields[0].path).toBe('accountWeights.a')
     expect((await rejected({ accountWeights: { a: 0.5, ghost: 0.5 } })).fields[0].path).toBe('accountWeights.ghost')
     expect((await rejected({ colour: 'blue' })).fields[0].path).toBe('colour')
@@ -52,8 +55,15 @@ describe('settings service', () => {
   })
 
   it('update saves, marks the preset custom, and the change reaches rotation at once', async () => {
-    const s = await r.t.client.call('settings.update', { accountWeights: { a: 0.25, b: 0.75 }, rotationStrategy: 'weighted-round-robin' })
-    expect(s).toMatchObject({ preset: 'custom', rotationStrategy: 'weighted-round-robin', accountWeights: { a: 0.25, b: 0.75 } })
+    const s = await r.t.client.call('settings.update', {
+      accountWeights: { a: 0.25, b: 0.75 },
+      rotationStrategy: 'weighted-round-robin',
+    })
+    expect(s).toMatchObject({
+      preset: 'custom',
+      rotationStrategy: 'weighted-round-robin',
+      accountWeights: { a: 0.25, b: 0.75 },
+    })
     expect(JSON.parse(storeFile()).settings).toMatchObject({ accountWeights: { a: 0.25, b: 0.75 } })
     expect((await r.t.client.call('rotation.get', {})).strategy).toBe('weighted-round-robin')
     expect(await r.serve(4)).toEqual(['b', 'a', 'b', 'b'])
@@ -68,8 +78,16 @@ describe('settings service', () => {
       lowThreshold: 40,
       accountWeights: { a: 0.5, b: 0.5 },
     })
-    expect(await r.t.client.call('settings.applyPreset', { preset: 'aggressive' })).toMatchObject({ preset: 'aggressive', criticalThreshold: 5, lowThreshold: 20 })
-    expect(await r.t.client.call('settings.applyPreset', { preset: 'custom' })).toMatchObject({ preset: 'custom', criticalThreshold: 5, lowThreshold: 20 })
+    expect(await r.t.client.call('settings.applyPreset', { preset: 'aggressive' })).toMatchObject({
+      preset: 'aggressive',
+      criticalThreshold: 5,
+      lowThreshold: 20,
+    })
+    expect(await r.t.client.call('settings.applyPreset', { preset: 'custom' })).toMatchObject({
+      preset: 'custom',
+      criticalThreshold: 5,
+      lowThreshold: 20,
+    })
     expect(await r.t.client.call('settings.applyPreset', { preset: 'balanced' })).toMatchObject({
       preset: 'balanced',
       criticalThreshold: 10,
@@ -81,7 +99,11 @@ describe('settings service', () => {
   })
 
   it('reset puts every setting back to its default; keep-alive intervals are settings too', async () => {
-    await r.t.client.call('settings.update', { idleRefreshMs: 2 * 86_400_000, rotationStrategy: 'sticky', lowThreshold: 50 })
+    await r.t.client.call('settings.update', {
+      idleRefreshMs: 2 * 86_400_000,
+      rotationStrategy: 'sticky',
+      lowThreshold: 50,
+    })
     expect((await r.t.client.call('settings.get', {})).idleRefreshMs).toBe(2 * 86_400_000)
     expect(await r.t.client.call('settings.reset', {})).toEqual(DEFAULT_SETTINGS)
     expect((await r.t.client.call('daemon.status', {})).strategy).toBe('round-robin')

@@ -8,7 +8,9 @@ const MIN = 60_000
 
 function setup(strategy: Strategy, aliases = ['a', 'b', 'c'], random?: () => number) {
   const clock = new FakeClock()
-  const store = memStore(Object.fromEntries(aliases.map((a) => [a, account()])), { settings: { rotationStrategy: strategy } })
+  const store = memStore(Object.fromEntries(aliases.map((a) => [a, account()])), {
+    settings: { rotationStrategy: strategy },
+  })
   const sel = selectorFor(store, random)
   const limit = (alias: string, ms: number) => {
     store.data.accounts[alias].rateLimitedUntil = clock.now() + ms
@@ -70,7 +72,28 @@ describe('strategies: the order served over a sequence of calls while health cha
     expect(run()).toEqual(first)
     expect(new Set(first.slice(0, 20))).toEqual(new Set(['a', 'b', 'c', 'd']))
     expect(first.slice(20)).not.toContain('d')
-    expect(first.slice(0, 20)).not.toEqual(['a', 'b', 'c', 'd', 'a', 'b', 'c', 'd', 'a', 'b', 'c', 'd', 'a', 'b', 'c', 'd', 'a', 'b', 'c', 'd'])
+    expect(first.slice(0, 20)).not.toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'a',
+      'b',
+      'c',
+      'd',
+      'a',
+      'b',
+      'c',
+      'd',
+      'a',
+      'b',
+      'c',
+      'd',
+      'a',
+      'b',
+      'c',
+      'd',
+    ])
   })
 
   it('weighted-round-robin: serves in proportion to the weights, smoothly; the pick comes first, then the rest by weight', () => {
@@ -108,7 +131,13 @@ describe('strategies: the order served over a sequence of calls while health cha
   it('sticky: the session map is bounded; the least recently used session is forgotten first', () => {
     const { clock, store } = setup('sticky')
     const strategy = sticky({ touch: store.touch, random: seeded(1) }, 2)
-    const ctx = (sessionKey: string) => ({ data: store.data, eligible: ['a', 'b', 'c'], req: { sessionKey }, settings: {} as never, now: clock.now() })
+    const ctx = (sessionKey: string) => ({
+      data: store.data,
+      eligible: ['a', 'b', 'c'],
+      req: { sessionKey },
+      settings: {} as never,
+      now: clock.now(),
+    })
     strategy.served?.('c', ctx('s1'))
     strategy.served?.('c', ctx('s2'))
     strategy.served?.('c', ctx('s1')) // s1 used again: s2 is now the oldest

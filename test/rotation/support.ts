@@ -24,7 +24,14 @@ export function scripted(values: number[]): () => number {
 }
 
 export function account(over: Partial<Account> = {}): Account {
-  return { accessToken: 'a', refreshToken: 'r', expiresAt: Number.MAX_SAFE_INTEGER, usageCount: 0, enabled: true, ...over }
+  return {
+    accessToken: 'a',
+    refreshToken: 'r',
+    expiresAt: Number.MAX_SAFE_INTEGER,
+    usageCount: 0,
+    enabled: true,
+    ...over,
+  }
 }
 
 /** The bits of AccountStore the selector uses, in memory. */
@@ -56,13 +63,21 @@ export function serve(sel: RotationSelector, store: MemStore, clock: FakeClock, 
   return alias
 }
 
-export function serveMany(n: number, sel: RotationSelector, store: MemStore, clock: FakeClock, req: SelectRequest = {}): string[] {
+export function serveMany(
+  n: number,
+  sel: RotationSelector,
+  store: MemStore,
+  clock: FakeClock,
+  req: SelectRequest = {},
+): string[] {
   return Array.from({ length: n }, () => serve(sel, store, clock, req))
 }
 
 /** Usage windows as the headers would have left them: `left` percent remaining. */
 export function withLeft(left: number, now: number): Partial<Account> {
-  return { rateLimits: { fiveHour: { usedPercent: 100 - left, windowMinutes: 300, resetAt: now + 3_600_000, updatedAt: now } } }
+  return {
+    rateLimits: { fiveHour: { usedPercent: 100 - left, windowMinutes: 300, resetAt: now + 3_600_000, updatedAt: now } },
+  }
 }
 
 /** Tokens valid for 10 days from the fake clock's now (the daemon compares expiry to its clock). */

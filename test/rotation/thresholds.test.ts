@@ -74,7 +74,12 @@ describe('plan routing', () => {
   function setup(settings: Record<string, unknown> = {}) {
     const clock = new FakeClock()
     const store = memStore(
-      { plus1: account({ planType: 'plus' }), pro1: account({ planType: 'pro' }), plus2: account({ planType: 'plus' }), pro2: account({ planType: 'pro' }) },
+      {
+        plus1: account({ planType: 'plus' }),
+        pro1: account({ planType: 'pro' }),
+        plus2: account({ planType: 'plus' }),
+        pro2: account({ planType: 'pro' }),
+      },
       { settings: { rotationStrategy: 'round-robin', ...settings } },
     )
     return { clock, store, sel: selectorFor(store) }
@@ -83,7 +88,12 @@ describe('plan routing', () => {
   it('-spark models go only to Pro accounts', () => {
     const { clock, store, sel } = setup()
     expect(sel.candidates(store.data, { model: 'gpt-5.3-codex-spark' }, clock.now())).toEqual(['pro1', 'pro2'])
-    expect(sel.candidates(store.data, { model: 'gpt-5.3-codex' }, clock.now())).toEqual(['plus1', 'pro1', 'plus2', 'pro2'])
+    expect(sel.candidates(store.data, { model: 'gpt-5.3-codex' }, clock.now())).toEqual([
+      'plus1',
+      'pro1',
+      'plus2',
+      'pro2',
+    ])
   })
 
   it('no Pro account free for a -spark model → NO_ELIGIBLE_ACCOUNTS that says why', () => {

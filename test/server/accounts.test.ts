@@ -20,10 +20,19 @@ const events: DaemonEvent[] = []
 const secrets: string[] = []
 
 let seq = 0
-function tokensFor(identity: Identity, opts: { iat?: number } = {}): { accessToken: string; idToken: string; refreshToken: string } {
+function tokensFor(
+  identity: Identity,
+  opts: { iat?: number } = {},
+): { accessToken: string; idToken: string; refreshToken: string } {
   const t = mintTokens({ planType: 'plus', ...identity }, opts)
   const refreshToken = `rt_${identity.userId}_${++seq}_refreshsecret0123456789`
-  secrets.push(t.accessToken, t.idToken, refreshToken, ...t.accessToken.split('.').slice(1), ...t.idToken.split('.').slice(1))
+  secrets.push(
+    t.accessToken,
+    t.idToken,
+    refreshToken,
+    ...t.accessToken.split('.').slice(1),
+    ...t.idToken.split('.').slice(1),
+  )
   return { ...t, refreshToken }
 }
 
@@ -48,7 +57,8 @@ async function eventFor(alias: string, change: string): Promise<DaemonEvent> {
   for (;;) {
     const i = events.findIndex((e) => e.type === 'account.updated' && e.alias === alias && e.change === change)
     if (i !== -1) return events.splice(i, 1)[0]
-    if (Date.now() > deadline) throw new Error(`no account.updated ${change} event for ${alias}; got ${JSON.stringify(events)}`)
+    if (Date.now() > deadline)
+      throw new Error(`no account.updated ${change} event for ${alias}; got ${JSON.stringify(events)}`)
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, 200)
       waiters.push(() => {
@@ -99,7 +109,10 @@ describe('accounts over RPC', () => {
     // expiresAt comes from the access token's exp (10 days), not the id token's hour.
     expect(view.expiresAt).toBeGreaterThan(Date.now() + 9 * 86_400_000)
     expect(await eventFor('alice', 'added')).toMatchObject({ type: 'account.updated', alias: 'alice' })
-    expect(await client.call('accounts.get', { alias: 'alice' })).toMatchObject({ alias: 'alice', email: 'alice@example.com' })
+    expect(await client.call('accounts.get', { alias: 'alice' })).toMatchObject({
+      alias: 'alice',
+      email: 'alice@example.com',
+    })
   })
 
   it('updates the same identity instead of adding it twice', async () => {
@@ -110,7 +123,10 @@ describe('accounts over RPC', () => {
     expect(accounts.filter((a) => a.accountId === 'acc-alice')).toHaveLength(1)
     expect(await eventFor('alice', 'updated')).toBeDefined()
     // Even under another requested alias, the identity decides.
-    const again = await client.call('accounts.add', { ...tokensFor(alice, { iat: Math.floor(Date.now() / 1000) + 120 }), alias: 'alice-2' })
+    const again = await client.call('accounts.add', {
+      ...tokensFor(alice, { iat: Math.floor(Date.now() / 1000) + 120 }),
+      alias: 'alice-2',
+    })
     expect(again.alias).toBe('alice')
     expect((await client.call('accounts.list', {})).accounts.map((a) => a.alias)).toEqual(['alice'])
   })
@@ -127,9 +143,18 @@ describe('accounts over RPC', () => {
   })
 
   it('updates tags, notes and weight', async () => {
-    const view = await client.call('accounts.update', { alias: 'alice', tags: ['work', 'pro', 'work'], notes: 'main seat', weight: 0.5 })
+    const view = await client.call('accounts.update', {
+      alias: 'alice',
+      tags: ['work', 'pro', 'work'],
+      notes: 'main seat',
+      weight: 0.5,
+    })
     expect(view).toMatchObject({ tags: ['work', 'pro'], notes: 'main seat', weight: 0.5 })
-    expect(await client.call('accounts.get', { alias: 'alice' })).toMatchObject({ tags: ['work', 'pro'], notes: 'main seat', weight: 0.5 })
+    expect(await client.call('accounts.get', { alias: 'alice' })).toMatchObject({
+      tags: ['work', 'pro'],
+      notes: 'main seat',
+      weight: 0.5,
+    })
     await eventFor('alice', 'updated')
     const cleared = await client.call('accounts.update', { alias: 'alice', tags: [], weight: null })
     expect(cleared.tags).toEqual([])

@@ -113,7 +113,9 @@ describe('socket server: bad input', () => {
     expect(fieldsOf(await c.request('accounts.get', { alias: 5 }))).toEqual(['alias'])
     expect(fieldsOf(await c.request('accounts.get', {}))).toEqual(['alias'])
     expect(fieldsOf(await c.request('accounts.setEnabled', { alias: 'a', enabled: 'yes' }))).toEqual(['enabled'])
-    expect(fieldsOf(await c.request('accounts.update', { alias: 'a', weight: 2, tags: [''] }))).toEqual(expect.arrayContaining(['weight', 'tags.0']))
+    expect(fieldsOf(await c.request('accounts.update', { alias: 'a', weight: 2, tags: [''] }))).toEqual(
+      expect.arrayContaining(['weight', 'tags.0']),
+    )
     expect(fieldsOf(await c.request('logs.tail', { lines: -1 }))).toEqual(['lines'])
     const r = await c.request('accounts.get', { alias: 5 })
     const f = (r.error?.data as { fields: { message: string }[] }).fields[0]
@@ -165,12 +167,23 @@ describe('socket server: bad input', () => {
   })
 
   it('shrugs off clients that vanish mid-call, and their calls still take effect', async () => {
-    const { accessToken, idToken } = mintTokens({ email: 'ghost@example.com', accountId: 'acc-ghost', userId: 'user-ghost' })
+    const { accessToken, idToken } = mintTokens({
+      email: 'ghost@example.com',
+      accountId: 'acc-ghost',
+      userId: 'user-ghost',
+    })
     for (let i = 0; i < 20; i++) {
       const c = await open()
       let batch = ''
-      for (let j = 0; j < 50; j++) batch += line({ jsonrpc: '2.0', id: j, method: j % 2 ? 'daemon.status' : 'accounts.list' })
-      if (i === 0) batch += line({ jsonrpc: '2.0', id: 'add', method: 'accounts.add', params: { accessToken, idToken, refreshToken: 'rt_ghost_refresh_token_0123456789' } })
+      for (let j = 0; j < 50; j++)
+        batch += line({ jsonrpc: '2.0', id: j, method: j % 2 ? 'daemon.status' : 'accounts.list' })
+      if (i === 0)
+        batch += line({
+          jsonrpc: '2.0',
+          id: 'add',
+          method: 'accounts.add',
+          params: { accessToken, idToken, refreshToken: 'rt_ghost_refresh_token_0123456789' },
+        })
       c.write(batch)
       c.destroy()
     }
@@ -178,7 +191,7 @@ describe('socket server: bad input', () => {
     await until(async () => {
       const r = await other.request('accounts.list', {})
       return (r.result as { accounts: { email?: string }[] }).accounts.some((a) => a.email === 'ghost@example.com')
-    }, 'the vanished client\'s accounts.add to land')
+    }, "the vanished client's accounts.add to land")
     await otherStillServed()
     expect(daemon.stderr()).not.toMatch(/unhandled|uncaught/i)
   })
@@ -203,7 +216,9 @@ describe('socket server: bad input', () => {
     expect(daemon.stderr()).toMatch(/EISDIR/)
     // Nothing half-done: the account did not appear, and the same call works once the cause is gone.
     const list = await c.request('accounts.list', {})
-    expect((list.result as { accounts: { email?: string }[] }).accounts.map((a) => a.email)).not.toContain('broken@example.com')
+    expect((list.result as { accounts: { email?: string }[] }).accounts.map((a) => a.email)).not.toContain(
+      'broken@example.com',
+    )
     const again = await c.request('accounts.add', { ...tokens, refreshToken })
     expect((again.result as { email: string }).email).toBe('broken@example.com')
     expect(existsSync(dirs.storeFile)).toBe(true)

@@ -25,7 +25,11 @@ describe('restart after a crash', () => {
     const first = await startDaemon(dirs)
     daemons.push(first)
     const c1 = await first.connect()
-    const { accessToken, idToken } = mintTokens({ email: 'crash@example.com', accountId: 'acc-crash', userId: 'user-crash' })
+    const { accessToken, idToken } = mintTokens({
+      email: 'crash@example.com',
+      accountId: 'acc-crash',
+      userId: 'user-crash',
+    })
     await c1.call('accounts.add', { accessToken, idToken, refreshToken: 'rt_crash_refresh_token_0123456789' })
     c1.close()
 

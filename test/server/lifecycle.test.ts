@@ -11,7 +11,14 @@ import type { RpcClient } from '../../client/rpc/client.js'
 import { MAX_SOCKET_PATH_BYTES } from '../../protocol/paths.js'
 import { PROTOCOL_VERSION } from '../../protocol/version.js'
 import { startFakeIssuer, type FakeIssuer } from '../fakes/issuer.js'
-import { cleanup, makeDirs, spawnDaemonProcess, startDaemon, type SpawnedDaemon, type TestDirs } from '../helpers/daemon.js'
+import {
+  cleanup,
+  makeDirs,
+  spawnDaemonProcess,
+  startDaemon,
+  type SpawnedDaemon,
+  type TestDirs,
+} from '../helpers/daemon.js'
 import { until } from './raw.js'
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -83,7 +90,7 @@ describe('spawned daemon', () => {
     expect(mode(dirs.logFile)).toBe(0o600)
   })
 
-  it('makes a second daemon exit non-zero at once, naming the first one\'s pid', async () => {
+  it("makes a second daemon exit non-zero at once, naming the first one's pid", async () => {
     const t0 = Date.now()
     const second = spawnDaemonProcess(dirs)
     cleanups.push(() => void second.proc.kill('SIGKILL'))
@@ -100,7 +107,12 @@ describe('spawned daemon', () => {
 
   it('reopens its log file on SIGHUP', async () => {
     const tokens = issuer.addAccount({ email: 'hup@example.com', accountId: 'acc-hup', userId: 'user-hup' })
-    await client.call('accounts.add', { accessToken: tokens.accessToken, idToken: tokens.idToken, refreshToken: tokens.refreshToken, alias: 'hup' })
+    await client.call('accounts.add', {
+      accessToken: tokens.accessToken,
+      idToken: tokens.idToken,
+      refreshToken: tokens.refreshToken,
+      alias: 'hup',
+    })
     const moved = `${dirs.logFile}.1`
     renameSync(dirs.logFile, moved)
     daemon.proc.kill('SIGHUP')
@@ -109,7 +121,8 @@ describe('spawned daemon', () => {
     expect(mode(dirs.logFile)).toBe(0o600)
     // A line logged now lands in the new file, not in the one logrotate moved away.
     await client.call('accounts.refresh', { alias: 'hup' })
-    const refreshLine = (text: string): boolean => text.split('\n').some((l) => l.includes('refreshing tokens') && l.includes('"alias":"hup"'))
+    const refreshLine = (text: string): boolean =>
+      text.split('\n').some((l) => l.includes('refreshing tokens') && l.includes('"alias":"hup"'))
     await until(() => refreshLine(readFileSync(dirs.logFile, 'utf8')), 'the next log line in the new file')
     expect(readFileSync(moved, 'utf8')).not.toMatch(/refreshing tokens/)
     expect(daemon.proc.exitCode).toBeNull()
@@ -117,7 +130,12 @@ describe('spawned daemon', () => {
 
   it('on SIGTERM stops accepting, still answers the call in flight, then exits 0 and removes its socket', async () => {
     const tokens = issuer.addAccount({ email: 'term@example.com', accountId: 'acc-term', userId: 'user-term' })
-    await client.call('accounts.add', { accessToken: tokens.accessToken, idToken: tokens.idToken, refreshToken: tokens.refreshToken, alias: 'term' })
+    await client.call('accounts.add', {
+      accessToken: tokens.accessToken,
+      idToken: tokens.idToken,
+      refreshToken: tokens.refreshToken,
+      alias: 'term',
+    })
     // The token endpoint will take 3 s: long enough to send SIGTERM in the middle of the call.
     issuer.failNext(1, 'slow', { delayMs: 3000 })
     const before = issuer.refreshCalls
@@ -135,7 +153,9 @@ describe('spawned daemon', () => {
     expect(await daemon.exited).toBe(0)
     expect(existsSync(dirs.socketPath)).toBe(false)
     // What the call did is durable: the rotated refresh token is in the store file.
-    const stored = JSON.parse(readFileSync(dirs.storeFile, 'utf8')) as { accounts: Record<string, { refreshToken: string }> }
+    const stored = JSON.parse(readFileSync(dirs.storeFile, 'utf8')) as {
+      accounts: Record<string, { refreshToken: string }>
+    }
     expect(stored.accounts.term.refreshToken).toBe(issuer.latestRefreshToken('term@example.com'))
     expect(issuer.reuseDetected).toBe(0)
     expect(daemon.stderr()).toMatch(/daemon stopped/)

@@ -107,7 +107,9 @@ describe('RpcClient', () => {
   it('an oversized answer closes the connection with a clear error instead of throwing', async () => {
     const big = 'x'.repeat(1024 * 1024 + 10)
     const { path } = await fakeDaemon((req) =>
-      req.method === 'daemon.status' ? { jsonrpc: '2.0', id: req.id, result: status(PROTOCOL_VERSION) } : { jsonrpc: '2.0', id: req.id, result: { big } },
+      req.method === 'daemon.status'
+        ? { jsonrpc: '2.0', id: req.id, result: status(PROTOCOL_VERSION) }
+        : { jsonrpc: '2.0', id: req.id, result: { big } },
     )
     const client = await RpcClient.connect({ socketPath: path, timeoutMs: 5000 })
     await expect(client.call('logs.tail', {})).rejects.toBeInstanceOf(DaemonNotRunningError)
@@ -126,8 +128,16 @@ describe('RpcClient', () => {
     const fake = await fakeDaemon((req, socket) => {
       if (req.method === 'events.subscribe') {
         setImmediate(() => {
-          socket.write(JSON.stringify({ jsonrpc: '2.0', method: 'something.else', params: { type: 'account.updated' } }) + '\n')
-          socket.write(JSON.stringify({ jsonrpc: '2.0', method: 'event', params: { type: 'account.updated', alias: 'a', at: 1 } }) + '\n')
+          socket.write(
+            JSON.stringify({ jsonrpc: '2.0', method: 'something.else', params: { type: 'account.updated' } }) + '\n',
+          )
+          socket.write(
+            JSON.stringify({
+              jsonrpc: '2.0',
+              method: 'event',
+              params: { type: 'account.updated', alias: 'a', at: 1 },
+            }) + '\n',
+          )
         })
         return { jsonrpc: '2.0', id: req.id, result: { subscribed: ['account.updated'] } }
       }

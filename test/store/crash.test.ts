@@ -49,7 +49,10 @@ async function trial(n: number): Promise<void> {
   // The last acknowledged update is durable; at most one more may have landed.
   expect(store.data.rotationIndex, `trial ${n}`).toBeGreaterThanOrEqual(completed)
   expect(store.data.rotationIndex, `trial ${n}`).toBeLessThanOrEqual(completed + 1)
-  expect((await names(dir)).filter((f) => f.includes('.tmp-')), `trial ${n}`).toEqual([])
+  expect(
+    (await names(dir)).filter((f) => f.includes('.tmp-')),
+    `trial ${n}`,
+  ).toEqual([])
   await store.close()
 }
 

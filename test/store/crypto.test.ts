@@ -33,7 +33,11 @@ function oldPluginEnvelope(store: unknown, passphrase: string): string {
   const cipher = createCipheriv('aes-256-gcm', scryptSync(passphrase, salt, 32), iv)
   const data = Buffer.concat([cipher.update(JSON.stringify(store), 'utf8'), cipher.final()])
   const b64 = (b: Buffer) => b.toString('base64')
-  return JSON.stringify({ encrypted: true, version: 2, salt: b64(salt), iv: b64(iv), tag: b64(cipher.getAuthTag()), data: b64(data) }, null, 2)
+  return JSON.stringify(
+    { encrypted: true, version: 2, salt: b64(salt), iv: b64(iv), tag: b64(cipher.getAuthTag()), data: b64(data) },
+    null,
+    2,
+  )
 }
 
 function openRaw(file: string, passphrase?: string): Promise<AccountStore> {
@@ -44,10 +48,15 @@ describe('AccountStore: encryption at rest', () => {
   it('no token appears in any file under the store dir', async () => {
     const { dir, file } = await encryptedStore()
     const files = await allFiles(dir)
-    expect([...files.keys()].map((p) => p.slice(dir.length + 1)).sort()).toEqual(['accounts.json', 'accounts.json.bak', 'accounts.json.lkg'])
+    expect([...files.keys()].map((p) => p.slice(dir.length + 1)).sort()).toEqual([
+      'accounts.json',
+      'accounts.json.bak',
+      'accounts.json.lkg',
+    ])
     for (const [path, bytes] of files) {
       const text = bytes.toString('utf8')
-      for (let i = 1; i <= 4; i++) for (const token of tokensOf(i)) expect(text.includes(token), `${token} in ${path}`).toBe(false)
+      for (let i = 1; i <= 4; i++)
+        for (const token of tokensOf(i)) expect(text.includes(token), `${token} in ${path}`).toBe(false)
     }
     // Still readable with the passphrase, counters included.
     const store = await openRaw(file, PASS)
@@ -98,7 +107,10 @@ describe('AccountStore: encryption at rest', () => {
   it("reads the old plugin's encrypted v1 store, keeping its salt", async () => {
     const { dir, file } = await tempStore()
     await mkdir(dir, { recursive: true, mode: 0o700 })
-    const original = oldPluginEnvelope({ version: 1, accounts: { old: { ...account(9), alias: undefined } }, activeAlias: 'old' }, PASS)
+    const original = oldPluginEnvelope(
+      { version: 1, accounts: { old: { ...account(9), alias: undefined } }, activeAlias: 'old' },
+      PASS,
+    )
     await writeFile(file, original, { mode: 0o600 })
 
     const { store } = await open({ file, passphrase: PASS })
@@ -123,7 +135,8 @@ describe('AccountStore: encryption at rest', () => {
     const { store } = await open({ file, passphrase: PASS })
     expect(store.encrypted).toBe(true)
     for (const [path, bytes] of await allFiles(dir)) {
-      for (const token of [...tokensOf(1), ...tokensOf(2)]) expect(bytes.toString('utf8').includes(token), path).toBe(false)
+      for (const token of [...tokensOf(1), ...tokensOf(2)])
+        expect(bytes.toString('utf8').includes(token), path).toBe(false)
     }
   })
 })

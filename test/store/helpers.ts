@@ -51,7 +51,9 @@ export class RecordingLogger implements Logger {
 export type TestOptions = Partial<StoreOptions> & { file: string }
 
 /** Opens a store with a fake clock and a recording logger; closed after the test. */
-export async function open(opts: TestOptions): Promise<{ store: AccountStore; logger: RecordingLogger; clock: FakeClock }> {
+export async function open(
+  opts: TestOptions,
+): Promise<{ store: AccountStore; logger: RecordingLogger; clock: FakeClock }> {
   const logger = opts.logger instanceof RecordingLogger ? opts.logger : new RecordingLogger()
   const clock = opts.clock instanceof FakeClock ? opts.clock : new FakeClock()
   const store = await AccountStore.open({ logger, clock, ...opts })

@@ -20,7 +20,9 @@ describe('AccountStore: the store lock', () => {
     const err = await openRaw(file).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(StoreLockedError)
     expect((err as StoreLockedError).pid).toBe(process.pid)
-    expect((err as Error).message).toBe(`another opencode-multi-auth daemon (pid ${process.pid}) holds the store ${file}`)
+    expect((err as Error).message).toBe(
+      `another opencode-multi-auth daemon (pid ${process.pid}) holds the store ${file}`,
+    )
 
     await store.close()
     expect(await names(dir)).toEqual([])
@@ -30,15 +32,18 @@ describe('AccountStore: the store lock', () => {
 
   it('withStoreLock holds the lock while fn runs and releases it after', async () => {
     const { file } = await tempStore()
-    const seenLocked = await withStoreLock({ file, logger: new RecordingLogger(), clock: new FakeClock() }, async (store) => {
-      await store.update((d) => {
-        d.accounts.cli = account('cli')
-      })
-      return openRaw(file).then(
-        () => false,
-        (e: unknown) => e instanceof StoreLockedError,
-      )
-    })
+    const seenLocked = await withStoreLock(
+      { file, logger: new RecordingLogger(), clock: new FakeClock() },
+      async (store) => {
+        await store.update((d) => {
+          d.accounts.cli = account('cli')
+        })
+        return openRaw(file).then(
+          () => false,
+          (e: unknown) => e instanceof StoreLockedError,
+        )
+      },
+    )
     expect(seenLocked).toBe(true)
     expect(Object.keys((await readJson(file)).accounts as object)).toEqual(['cli'])
     await (await openRaw(file)).close()

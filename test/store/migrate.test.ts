@@ -20,7 +20,12 @@ function strip(acc: ReturnType<typeof account>): Record<string, unknown> {
 
 describe('AccountStore: migration', () => {
   it('migrates a v1 store to v2 and keeps the original bytes as a backup', async () => {
-    const v1 = JSON.stringify({ accounts: { work: strip(account(1)) }, activeAlias: 'work', rotationIndex: 2, lastRotation: 7 })
+    const v1 = JSON.stringify({
+      accounts: { work: strip(account(1)) },
+      activeAlias: 'work',
+      rotationIndex: 2,
+      lastRotation: 7,
+    })
     const { file } = await seed(v1)
 
     const { store } = await open({ file })

@@ -41,7 +41,9 @@ describe('AccountStore: load, save, round trip', () => {
     const onDisk = await readJson(file)
     expect(onDisk.futureTopLevel).toEqual({ x: true })
     expect(onDisk.settings).toEqual({ criticalThreshold: 10, futureSetting: 'keep' })
-    expect((onDisk.accounts as Record<string, Record<string, unknown>>).a.futureAccountField).toEqual({ nested: [1, 2] })
+    expect((onDisk.accounts as Record<string, Record<string, unknown>>).a.futureAccountField).toEqual({
+      nested: [1, 2],
+    })
     expect(onDisk.rotationIndex).toBe(4)
 
     const second = await open({ file })

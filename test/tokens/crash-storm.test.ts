@@ -37,7 +37,9 @@ describe('kill -9 during a refresh storm never leaves a silently spent token', (
     issuer = await startFakeIssuer({ accessTokenTtlS: 90 })
     dirs = makeDirs({ OPENCODE_MULTI_AUTH_ISSUER: issuer.url, OPENCODE_MULTI_AUTH_LOG_LEVEL: 'warn' })
     mkdirSync(dirname(dirs.storeFile), { recursive: true, mode: 0o700 })
-    writeFileSync(dirs.storeFile, JSON.stringify({ version: 2, accounts: {}, settings: { refreshAheadMs: 60_000 } }), { mode: 0o600 })
+    writeFileSync(dirs.storeFile, JSON.stringify({ version: 2, accounts: {}, settings: { refreshAheadMs: 60_000 } }), {
+      mode: 0o600,
+    })
     daemon = await startDaemon(dirs)
     const emails = new Map<string, string>()
     let client = await daemon.connect()
@@ -65,7 +67,9 @@ describe('kill -9 during a refresh storm never leaves a silently spent token', (
 
       daemon = await startDaemon(dirs)
       client = await daemon.connect()
-      const stored = JSON.parse(readFileSync(dirs.storeFile, 'utf8')) as { accounts: Record<string, { refreshToken: string }> }
+      const stored = JSON.parse(readFileSync(dirs.storeFile, 'utf8')) as {
+        accounts: Record<string, { refreshToken: string }>
+      }
       const { accounts } = await client.call('accounts.list', {})
       for (const view of accounts) {
         const rt = stored.accounts[view.alias].refreshToken
@@ -82,6 +86,8 @@ describe('kill -9 during a refresh storm never leaves a silently spent token', (
     }
     // The storm really was a storm, and crashes mid-refresh did happen.
     expect(refreshesSeen).toBeGreaterThan(TRIALS * 2)
-    console.log(`crash storm: ${TRIALS} kills, ${refreshesSeen} refreshes, ${lost} account(s) needed re-login, reuse seen by issuer: ${issuer.reuseDetected}`)
+    console.log(
+      `crash storm: ${TRIALS} kills, ${refreshesSeen} refreshes, ${lost} account(s) needed re-login, reuse seen by issuer: ${issuer.reuseDetected}`,
+    )
   }, 120_000)
 })

@@ -64,7 +64,11 @@ describe('keep-alive scheduler (invariant 5)', () => {
   async function addAccount(expiresInMs: number, patch: Record<string, unknown> = {}): Promise<void> {
     const t = mintTokens(identity(1), { iat: Math.floor(clock.now() / 1000), expiresInS: expiresInMs / 1000 })
     await store.update((d) => {
-      const r = upsertTokens(d, { ...t, refreshToken: 'rt-0', expiresAt: clock.now() + expiresInMs }, { now: clock.now(), source: 'test' })
+      const r = upsertTokens(
+        d,
+        { ...t, refreshToken: 'rt-0', expiresAt: clock.now() + expiresInMs },
+        { now: clock.now(), source: 'test' },
+      )
       Object.assign(d.accounts[r.alias], patch)
     })
   }

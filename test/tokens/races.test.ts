@@ -24,12 +24,20 @@ describe('token races', () => {
     const r = await fetch(issuer.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: a.tokens.refreshToken, client_id: issuer.clientId }),
+      body: JSON.stringify({
+        grant_type: 'refresh_token',
+        refresh_token: a.tokens.refreshToken,
+        client_id: issuer.clientId,
+      }),
     })
     const rotated = (await r.json()) as { access_token: string; refresh_token: string; id_token: string }
     // Adoption and token.get arrive together; the adoption is queued first.
     const [, got] = await Promise.all([
-      t.client.call('accounts.add', { accessToken: rotated.access_token, refreshToken: rotated.refresh_token, idToken: rotated.id_token }),
+      t.client.call('accounts.add', {
+        accessToken: rotated.access_token,
+        refreshToken: rotated.refresh_token,
+        idToken: rotated.id_token,
+      }),
       t.client.call('token.get', {}),
     ])
     expect(issuer.reuseDetected).toBe(0)
@@ -56,7 +64,9 @@ describe('token races', () => {
     const got = await t.client.call('token.get', {})
     expect(issuer.refreshCalls).toBe(1) // the saved pair, not a second refresh
     expect(issuer.reuseDetected).toBe(0)
-    const onDisk = JSON.parse(readFileSync(t.dirs.storeFile, 'utf8')) as { accounts: Record<string, { accessToken: string; refreshToken: string }> }
+    const onDisk = JSON.parse(readFileSync(t.dirs.storeFile, 'utf8')) as {
+      accounts: Record<string, { accessToken: string; refreshToken: string }>
+    }
     expect(onDisk.accounts[a.alias].refreshToken).toBe(issuer.latestRefreshToken(identity(1).email))
     expect(onDisk.accounts[a.alias].accessToken).toBe(got.accessToken)
   })
@@ -65,7 +75,11 @@ describe('token races', () => {
     const { issuer, t } = ctx
     const a = await addAccount(t.client, issuer, 1)
     expect(await t.client.call('token.report', { alias: 'gone-meanwhile', status: 429 })).toMatchObject({ retry: true })
-    const headers = { 'x-codex-primary-used-percent': '40', 'x-codex-primary-window-minutes': '300', 'x-codex-primary-reset-at': String(Math.floor(Date.now() / 1000) + 3600) }
+    const headers = {
+      'x-codex-primary-used-percent': '40',
+      'x-codex-primary-window-minutes': '300',
+      'x-codex-primary-reset-at': String(Math.floor(Date.now() / 1000) + 3600),
+    }
     const r = await t.client.call('token.report', { alias: a.alias, status: 401, headers })
     expect(r.retry).toBe(true)
     const { accounts } = await t.client.call('limits.get', { alias: a.alias })

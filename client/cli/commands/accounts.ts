@@ -44,13 +44,19 @@ export function registerAccounts(program: Command, run: Action): void {
         const cli = makeCli(opts)
         const [{ accounts }, status] = await Promise.all([cli.call('accounts.list', {}), cli.call('daemon.status', {})])
         if (cli.out.json) return printJson(cli.out, { accounts })
-        cli.out.print(accounts.length ? accountsTable(cli.out, accounts, status.activeAlias) : 'no accounts yet: add one with `opencode-multi-auth add-tokens`')
+        cli.out.print(
+          accounts.length
+            ? accountsTable(cli.out, accounts, status.activeAlias)
+            : 'no accounts yet: add one with `opencode-multi-auth add-tokens`',
+        )
       }),
     )
 
   program
     .command('add-tokens [alias]')
-    .description('add or update an account from tokens given as JSON on stdin: {accessToken, refreshToken, idToken?} (Codex auth.json also accepted)')
+    .description(
+      'add or update an account from tokens given as JSON on stdin: {accessToken, refreshToken, idToken?} (Codex auth.json also accepted)',
+    )
     .option('--json', 'machine-readable output')
     .action(
       run(async (alias: string | undefined, opts: GlobalOptions) => {
@@ -81,7 +87,11 @@ export function registerAccounts(program: Command, run: Action): void {
   ] as const) {
     program
       .command(`${name} <alias>`)
-      .description(enabled ? 'let rotation use this account again' : 'keep rotation away from this account (not the last enabled one)')
+      .description(
+        enabled
+          ? 'let rotation use this account again'
+          : 'keep rotation away from this account (not the last enabled one)',
+      )
       .option('--json', 'machine-readable output')
       .action(
         run(async (alias: string, opts: GlobalOptions) => {
@@ -95,7 +105,7 @@ export function registerAccounts(program: Command, run: Action): void {
 
   program
     .command('tag <alias> [tags...]')
-    .description('set an account\'s tags (none clears them); --notes and --weight set the rest')
+    .description("set an account's tags (none clears them); --notes and --weight set the rest")
     .option('--notes <text>', 'free-form notes')
     .option('--weight <w>', 'weight for weighted-round-robin, in (0,1]; "none" clears it')
     .option('--json', 'machine-readable output')
@@ -105,7 +115,8 @@ export function registerAccounts(program: Command, run: Action): void {
         let weight: number | null | undefined
         if (opts.weight !== undefined) {
           weight = opts.weight === 'none' ? null : Number(opts.weight)
-          if (weight !== null && !Number.isFinite(weight)) throw new UsageError(`--weight must be a number, got ${opts.weight}`)
+          if (weight !== null && !Number.isFinite(weight))
+            throw new UsageError(`--weight must be a number, got ${opts.weight}`)
         }
         const view = await cli.change('accounts.update', { alias, tags, notes: opts.notes, weight })
         if (cli.out.json) return printJson(cli.out, view)

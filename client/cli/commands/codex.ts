@@ -27,11 +27,11 @@ export function describeSync(r: CodexSyncResult): string {
 export function registerCodex(program: Command, run: Action): void {
   const codex = program
     .command('codex')
-    .description('the Codex CLI\'s auth.json: switch it to an account, or read it now')
+    .description("the Codex CLI's auth.json: switch it to an account, or read it now")
 
   codex
     .command('use <alias>')
-    .description('write this account into Codex\'s auth.json (Codex picks it up at its next start)')
+    .description("write this account into Codex's auth.json (Codex picks it up at its next start)")
     .option('--json', 'machine-readable output')
     .action(
       run(async (alias: string, opts: GlobalOptions) => {
@@ -44,7 +44,7 @@ export function registerCodex(program: Command, run: Action): void {
 
   codex
     .command('sync')
-    .description('read Codex\'s auth.json now and adopt newer tokens (same as `import --codex`)')
+    .description("read Codex's auth.json now and adopt newer tokens (same as `import --codex`)")
     .option('--json', 'machine-readable output')
     .action(
       run(async (opts: GlobalOptions) => {

@@ -24,7 +24,11 @@ export function registerDaemon(program: Command, run: Action): void {
           extraArgs: opts.passphraseFile ? ['--passphrase-file', opts.passphraseFile] : [],
         })
         if (cli.out.json) return printJson(cli.out, { started, pid: status.pid, socketPath: status.socketPath })
-        cli.out.print(started ? `daemon started (pid ${status.pid}) on ${status.socketPath}` : `daemon already running (pid ${status.pid})`)
+        cli.out.print(
+          started
+            ? `daemon started (pid ${status.pid}) on ${status.socketPath}`
+            : `daemon already running (pid ${status.pid})`,
+        )
       }),
     )
 

@@ -38,14 +38,17 @@ async function importLegacy(cli: Cli, path: string): Promise<Imported[]> {
 export function registerImport(program: Command, run: Action): void {
   program
     .command('import')
-    .description('bring in accounts from elsewhere: the Codex CLI\'s auth.json (--codex) or the old auto_login.py store (--legacy)')
-    .option('--codex', 'adopt what Codex\'s auth.json holds now')
+    .description(
+      "bring in accounts from elsewhere: the Codex CLI's auth.json (--codex) or the old auto_login.py store (--legacy)",
+    )
+    .option('--codex', "adopt what Codex's auth.json holds now")
     .option('--legacy [path]', `import the old auto_login.py store (default ${defaultLegacyPath('~')})`)
     .option('--json', 'machine-readable output')
     .action(
       run(async (opts: GlobalOptions & { codex?: boolean; legacy?: string | boolean }) => {
         const cli = makeCli(opts)
-        if (Boolean(opts.codex) === (opts.legacy !== undefined)) throw new UsageError('say what to import: --codex or --legacy [path]')
+        if (Boolean(opts.codex) === (opts.legacy !== undefined))
+          throw new UsageError('say what to import: --codex or --legacy [path]')
         if (opts.codex) {
           const r = await cli.call('codex.sync', {})
           if (r.action === 'invalid') process.exitCode = 1
@@ -59,7 +62,8 @@ export function registerImport(program: Command, run: Action): void {
         if (cli.out.json) return printJson(cli.out, { path, results })
         if (results.length === 0) return cli.out.print(`${path} holds no accounts`)
         const rows = [['#', 'EMAIL', 'ALIAS', 'RESULT']]
-        for (const r of results) rows.push([String(r.index + 1), r.email ?? '-', r.alias ?? '-', r.ok ? 'imported' : `skipped: ${r.error}`])
+        for (const r of results)
+          rows.push([String(r.index + 1), r.email ?? '-', r.alias ?? '-', r.ok ? 'imported' : `skipped: ${r.error}`])
         cli.out.print(table(rows))
         const n = results.filter((r) => r.ok).length
         cli.out.print(`${n} of ${results.length} account(s) imported from ${path}. The file itself is left as it was.`)

@@ -46,9 +46,14 @@ async function refreshAndWait(cli: Cli, alias: string | undefined): Promise<Outc
     await client.subscribe(['limits.updated'], (e: DaemonEvent) => {
       if (e.source !== 'probe') return
       if (e.change === 'stopped' && Array.isArray(e.aliases)) {
-        for (const a of e.aliases) if (typeof a === 'string') outcomes.set(a, { alias: a, ok: false, error: 'stopped before it was probed' })
+        for (const a of e.aliases)
+          if (typeof a === 'string') outcomes.set(a, { alias: a, ok: false, error: 'stopped before it was probed' })
       } else if (typeof e.alias === 'string') {
-        outcomes.set(e.alias, { alias: e.alias, ok: e.ok === true, ...(typeof e.error === 'string' ? { error: e.error } : {}) })
+        outcomes.set(e.alias, {
+          alias: e.alias,
+          ok: e.ok === true,
+          ...(typeof e.error === 'string' ? { error: e.error } : {}),
+        })
       }
       wake()
     })
@@ -70,7 +75,14 @@ async function refreshAndWait(cli: Cli, alias: string | undefined): Promise<Outc
       })
       wake()
     })
-    const results = [...waiting].map((a) => outcomes.get(a) ?? { alias: a, ok: false, error: finished ? 'no outcome' : `no outcome within ${Math.round(limitMs / 1000)} s` })
+    const results = [...waiting].map(
+      (a) =>
+        outcomes.get(a) ?? {
+          alias: a,
+          ok: false,
+          error: finished ? 'no outcome' : `no outcome within ${Math.round(limitMs / 1000)} s`,
+        },
+    )
     return results
   } finally {
     client.close()

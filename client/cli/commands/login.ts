@@ -6,7 +6,10 @@ import { printJson, type Out } from '../output.js'
 import type { Action } from '../program.js'
 
 /** A browser can be opened only where someone sits at a screen. */
-export function isDesktopSession(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): boolean {
+export function isDesktopSession(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): boolean {
   if (platform === 'darwin') return true
   return Boolean(env.DISPLAY?.trim() || env.WAYLAND_DISPLAY?.trim())
 }
@@ -30,7 +33,11 @@ function showStart(out: Out, start: LoginStart, opened: boolean): void {
     say(`On any device, open ${start.url}`)
     say(`and enter the code: ${start.userCode ?? '(none given)'}`)
   } else {
-    say(opened ? 'Your browser should open; if it does not, open this URL:' : 'Open this URL in a browser on this machine:')
+    say(
+      opened
+        ? 'Your browser should open; if it does not, open this URL:'
+        : 'Open this URL in a browser on this machine:',
+    )
     say(start.url)
   }
   const minutes = Math.max(1, Math.round((start.expiresAt - Date.now()) / 60_000))
@@ -61,7 +68,9 @@ export function registerLogin(program: Command, run: Action): void {
         const timeoutMs = Math.max(10_000, start.expiresAt - Date.now() + 30_000)
         const view = await cli.call('login.wait', { loginId: start.loginId }, timeoutMs)
         if (cli.out.json) return printJson(cli.out, view)
-        cli.out.print(`signed in: account ${view.alias}${view.email ? ` (${view.email})` : ''}${view.planType ? `, plan ${view.planType}` : ''}`)
+        cli.out.print(
+          `signed in: account ${view.alias}${view.email ? ` (${view.email})` : ''}${view.planType ? `, plan ${view.planType}` : ''}`,
+        )
       }),
     )
 }

@@ -9,14 +9,20 @@ const WEIGHT_PREFIX = 'accountWeights.'
 
 function showMs(ms: number): string {
   const h = ms / 3_600_000
-  return h >= 24 && Number.isInteger(h / 24) ? `${h / 24}d` : Number.isInteger(h) ? `${h}h` : `${Math.round(ms / 60_000)}m`
+  return h >= 24 && Number.isInteger(h / 24)
+    ? `${h / 24}d`
+    : Number.isInteger(h)
+      ? `${h}h`
+      : `${Math.round(ms / 60_000)}m`
 }
 
 function printSettings(cli: Cli, s: Settings, key?: string): void {
   if (key !== undefined) {
     const value = (s as unknown as Record<string, unknown>)[key]
     if (value === undefined) throw new UsageError(`unknown setting ${key}; known: ${Object.keys(s).join(', ')}`)
-    return cli.out.json ? printJson(cli.out, { [key]: value }) : cli.out.print(typeof value === 'object' ? JSON.stringify(value) : String(value))
+    return cli.out.json
+      ? printJson(cli.out, { [key]: value })
+      : cli.out.print(typeof value === 'object' ? JSON.stringify(value) : String(value))
   }
   if (cli.out.json) return printJson(cli.out, s)
   const weights = Object.entries(s.accountWeights)
@@ -38,7 +44,8 @@ function printSettings(cli: Cli, s: Settings, key?: string): void {
 export function parseValue(key: string, raw: string): unknown {
   if (key.endsWith('Ms') && !/^\d+$/.test(raw)) {
     const ms = parseDuration(raw)
-    if (ms === undefined) throw new UsageError(`${key} wants milliseconds or a duration like 12h or 4d, got ${JSON.stringify(raw)}`)
+    if (ms === undefined)
+      throw new UsageError(`${key} wants milliseconds or a duration like 12h or 4d, got ${JSON.stringify(raw)}`)
     return ms
   }
   if (raw === 'true' || raw === 'false') return raw === 'true'
@@ -68,7 +75,8 @@ async function buildPatch(cli: Cli, pairs: string[]): Promise<Record<string, unk
       if (raw === 'none') delete weights[alias]
       else {
         const w = Number(raw)
-        if (raw === '' || !Number.isFinite(w)) throw new UsageError(`${key} wants a number in (0,1], got ${JSON.stringify(raw)}`)
+        if (raw === '' || !Number.isFinite(w))
+          throw new UsageError(`${key} wants a number in (0,1], got ${JSON.stringify(raw)}`)
         weights[alias] = w
       }
       continue
@@ -108,7 +116,9 @@ export function registerSettings(program: Command, run: Action): void {
 
   settings
     .command('set <pairs...>')
-    .description('change settings: key=value ... (all checked together; a change to thresholds or weights makes the preset "custom")')
+    .description(
+      'change settings: key=value ... (all checked together; a change to thresholds or weights makes the preset "custom")',
+    )
     .option('--json', 'machine-readable output')
     .action(
       run(async (pairs: string[], opts: GlobalOptions) => {
@@ -130,7 +140,9 @@ export function registerSettings(program: Command, run: Action): void {
 
   settings
     .command('preset <name>')
-    .description(`apply a preset: ${PRESETS.join(', ')} (balanced 10/30 and equal weights, conservative 20/40, aggressive 5/20)`)
+    .description(
+      `apply a preset: ${PRESETS.join(', ')} (balanced 10/30 and equal weights, conservative 20/40, aggressive 5/20)`,
+    )
     .option('--json', 'machine-readable output')
     .action(
       run(async (name: string, opts: GlobalOptions) => {

@@ -8,7 +8,7 @@ import { describeForce } from './use.js'
 export function registerStatus(program: Command, run: Action): void {
   program
     .command('status')
-    .description('the strategy the daemon uses, force mode, and every account\'s health and limits')
+    .description("the strategy the daemon uses, force mode, and every account's health and limits")
     .option('--json', 'machine-readable output')
     .action(
       run(async (opts: GlobalOptions) => {
@@ -19,12 +19,20 @@ export function registerStatus(program: Command, run: Action): void {
           cli.call('rotation.get', {}),
         ])
         if (cli.out.json) {
-          return printJson(cli.out, { daemon: status, strategy: status.strategy, force: status.force, order: rotation.order, accounts })
+          return printJson(cli.out, {
+            daemon: status,
+            strategy: status.strategy,
+            force: status.force,
+            order: rotation.order,
+            accounts,
+          })
         }
         // The strategy is the daemon's answer, never a constant (seed fix A2).
         cli.out.print(`Strategy: ${status.strategy}`)
         cli.out.print(describeForce(status.force))
-        const next = rotation.order.filter((o) => o.health === 'ok' && !o.reason).map((o) => (o.tier && o.tier !== 'normal' ? `${o.alias} (${o.tier})` : o.alias))
+        const next = rotation.order
+          .filter((o) => o.health === 'ok' && !o.reason)
+          .map((o) => (o.tier && o.tier !== 'normal' ? `${o.alias} (${o.tier})` : o.alias))
         cli.out.print(`Next: ${next.length ? next.join(' > ') : 'no account can serve now'}`)
         cli.out.print(`Daemon: pid ${status.pid}, ${status.accountCount} account(s), store ${status.storePath}`)
         cli.out.print('')

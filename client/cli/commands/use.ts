@@ -37,7 +37,8 @@ export function registerUse(program: Command, run: Action): void {
         let ttlMs: number | undefined
         if (opts.for !== undefined) {
           ttlMs = parseDuration(opts.for)
-          if (ttlMs === undefined) throw new UsageError(`--for wants a duration like 30m, 2h or 1d, got ${JSON.stringify(opts.for)}`)
+          if (ttlMs === undefined)
+            throw new UsageError(`--for wants a duration like 30m, 2h or 1d, got ${JSON.stringify(opts.for)}`)
         }
         const cli = makeCli(opts)
         if (opts.clear) return printForce(cli.out, await cli.call('rotation.clearForce', {}))

@@ -43,7 +43,8 @@ function loadAuth() {
   }
   const t = auth && auth.tokens
   if (!auth || auth.auth_mode !== 'chatgpt' || !t) return { error: 'Not logged in' }
-  if (typeof auth.last_refresh !== 'string') return { error: 'Error checking login status: missing field `last_refresh`' }
+  if (typeof auth.last_refresh !== 'string')
+    return { error: 'Error checking login status: missing field `last_refresh`' }
   try {
     decodeJwt(t.id_token)
   } catch {
@@ -74,7 +75,12 @@ async function maybeRefresh(auth) {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', originator: 'codex_exec' },
-    body: JSON.stringify({ client_id: CLIENT_ID, grant_type: 'refresh_token', refresh_reason: 'proactive_expiry', refresh_token: auth.tokens.refresh_token }),
+    body: JSON.stringify({
+      client_id: CLIENT_ID,
+      grant_type: 'refresh_token',
+      refresh_reason: 'proactive_expiry',
+      refresh_token: auth.tokens.refresh_token,
+    }),
   })
   const body = await res.json().catch(() => ({}))
   if (!res.ok) throw new Error(`token refresh failed: ${res.status} ${JSON.stringify(body)}`)
@@ -117,11 +123,14 @@ function rateLimitsFrom(headers) {
   if (!primary && !secondary) return null
   const hasCredits = headers.get('x-codex-credits-has-credits')
   // Codex 0.169 also logs limit_id and credits; readers must tolerate the extra keys.
-  const credits = hasCredits === null ? null : {
-    has_credits: hasCredits === 'true',
-    unlimited: headers.get('x-codex-credits-unlimited') === 'true',
-    balance: headers.get('x-codex-credits-balance'),
-  }
+  const credits =
+    hasCredits === null
+      ? null
+      : {
+          has_credits: hasCredits === 'true',
+          unlimited: headers.get('x-codex-credits-unlimited') === 'true',
+          balance: headers.get('x-codex-credits-balance'),
+        }
   return { limit_id: 'codex', limit_name: null, primary, secondary, credits, plan_type: null }
 }
 
@@ -133,14 +142,47 @@ function writeSessionLog(sessionId, rateLimits) {
   fs.mkdirSync(dir, { recursive: true })
   const file = path.join(dir, `rollout-${iso.slice(0, 19).replace(/:/g, '-')}-${sessionId}.jsonl`)
   // A session_meta line first, like the real logs, so readers must look for token_count.
-  const lines = [{ timestamp: iso, type: 'session_meta', payload: { id: sessionId, timestamp: iso, cwd: process.cwd(), originator: 'codex_exec', cli_version: '0.0.0-fake' } }]
-  if (rateLimits) lines.push({ timestamp: iso, type: 'event_msg', payload: { type: 'token_count', info: null, rate_limits: rateLimits } })
+  const lines = [
+    {
+      timestamp: iso,
+      type: 'session_meta',
+      payload: {
+        id: sessionId,
+        timestamp: iso,
+        cwd: process.cwd(),
+        originator: 'codex_exec',
+        cli_version: '0.0.0-fake',
+      },
+    },
+  ]
+  if (rateLimits)
+    lines.push({
+      timestamp: iso,
+      type: 'event_msg',
+      payload: { type: 'token_count', info: null, rate_limits: rateLimits },
+    })
   fs.appendFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n')
 }
 
 /** `codex exec [flags] <prompt>`: the last positional argument is the prompt. */
 function parseExec(args) {
-  const withValue = new Set(['-m', '--model', '-s', '--sandbox', '-c', '--config', '-C', '--cd', '-p', '--profile', '-i', '--image', '-o', '--output-last-message', '--color'])
+  const withValue = new Set([
+    '-m',
+    '--model',
+    '-s',
+    '--sandbox',
+    '-c',
+    '--config',
+    '-C',
+    '--cd',
+    '-p',
+    '--profile',
+    '-i',
+    '--image',
+    '-o',
+    '--output-last-message',
+    '--color',
+  ])
   let model = 'gpt-5'
   const positional = []
   for (let i = 0; i < args.length; i++) {

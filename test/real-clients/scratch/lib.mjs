@@ -5,7 +5,14 @@ import os from 'node:os'
 
 const b64u = (o) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url')
 
-export function makeJwt({ accountId = 'acct-1', userId = 'user-1', email = 'a@example.com', plan = 'plus', expIn = 10 * 86400, iat } = {}) {
+export function makeJwt({
+  accountId = 'acct-1',
+  userId = 'user-1',
+  email = 'a@example.com',
+  plan = 'plus',
+  expIn = 10 * 86400,
+  iat,
+} = {}) {
   const now = Math.floor(Date.now() / 1000)
   const payload = {
     exp: now + expIn,
@@ -22,7 +29,13 @@ export function makeJwt({ accountId = 'acct-1', userId = 'user-1', email = 'a@ex
   return `${b64u({ alg: 'RS256', typ: 'JWT' })}.${b64u(payload)}.${b64u('sig')}`
 }
 
-export function codexAuth({ accountId = 'acct-1', expIn = 10 * 86400, refresh = 'rt-1', lastRefresh = new Date().toISOString(), ...rest } = {}) {
+export function codexAuth({
+  accountId = 'acct-1',
+  expIn = 10 * 86400,
+  refresh = 'rt-1',
+  lastRefresh = new Date().toISOString(),
+  ...rest
+} = {}) {
   const o = {
     auth_mode: 'chatgpt',
     OPENAI_API_KEY: null,
@@ -40,8 +53,20 @@ export function codexAuth({ accountId = 'acct-1', expIn = 10 * 86400, refresh = 
 
 export function tmpHome(tag = 'rc') {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `${tag}-`))
-  const d = (p) => { const x = path.join(root, p); fs.mkdirSync(x, { recursive: true }); return x }
-  return { root, home: d('home'), codexHome: d('codex'), config: d('xdg/config'), data: d('xdg/data'), cache: d('xdg/cache'), state: d('xdg/state') }
+  const d = (p) => {
+    const x = path.join(root, p)
+    fs.mkdirSync(x, { recursive: true })
+    return x
+  }
+  return {
+    root,
+    home: d('home'),
+    codexHome: d('codex'),
+    config: d('xdg/config'),
+    data: d('xdg/data'),
+    cache: d('xdg/cache'),
+    state: d('xdg/state'),
+  }
 }
 
 export const decode = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())
