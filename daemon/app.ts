@@ -28,6 +28,9 @@ import { createDispatcher, type Handlers } from './server/dispatch.js'
 import { SocketServer } from './server/socket-server.js'
 import { AccountStore } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
+import { usageHandlers } from './handlers/usage.js'
+import { createUsage } from './usage/index.js'
+import { nodeNotifySpawn, type NotifySpawn } from './usage/notifier.js'
 
 export interface AppDeps {
   config: DaemonConfig
@@ -38,6 +41,9 @@ export interface AppDeps {
   random?: () => number
   /** Tests of token.get alone turn the background refresher off so it cannot race them. */
   noKeepAlive?: boolean
+  /** Starts a desktop notifier (setting `notify`); tests pass a fake. */
+  notifySpawn?: NotifySpawn
+  platform?: string
   /** Called when a client asked the daemon to stop. */
   onShutdownRequest?: () => void
 }
@@ -86,6 +92,14 @@ export async function startApp(deps: AppDeps): Promise<App> {
     fetch: deps.fetch ?? fetch,
     baseUrl: config.chatgptBaseUrl,
   })
+  const usage = await createUsage({
+    store,
+    bus,
+    clock,
+    logger,
+    spawn: deps.notifySpawn ?? nodeNotifySpawn(config.env),
+    platform: deps.platform ?? process.platform,
+  })
   const components: Components = {
     config,
     clock,
@@ -98,10 +112,15 @@ export async function startApp(deps: AppDeps): Promise<App> {
     refresher,
     tokens,
     keepAlive,
-    report: (p) => intake.report(p),
+    report: async (p) => {
+      const answer = await intake.report(p)
+      usage.service.recordReport(p, answer)
+      return answer
+    },
     rotation: new RotationService(store, selector, settings, bus, clock),
     settings,
     limitsProbe,
+    usage: usage.service,
     version: PACKAGE_VERSION,
     startedAt: clock.now(),
     requestShutdown: () => setImmediate(() => deps.onShutdownRequest?.()),
@@ -116,6 +135,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     ...limitsHandlers(components),
     ...codexHandlers(components),
     ...loginHandlers(components),
+    ...usageHandlers(components),
   }
   // Settle refreshes a crash cut short before anyone is served a possibly spent token.
   await refresher.recoverInterrupted(10_000)
@@ -127,6 +147,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   } catch (err) {
     keepAlive.stop()
     await codex.stop()
+    await usage.close()
     await store.close()
     throw err
   }
@@ -150,6 +171,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
         // Refreshes first, then Codex: a pair refreshed during the stop is still written back.
         await refresher.drain()
         await codex.stop()
+        await usage.close()
         await store.close()
       })()
       return stopping

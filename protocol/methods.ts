@@ -11,6 +11,7 @@ import {
   type Settings,
   type Strategy,
 } from './schemas.js'
+import { reportUsage, USAGE_BUCKETS, type UsageResult } from './usage.js'
 
 /**
  * The one method table. The server registers a handler per entry and the
@@ -141,6 +142,7 @@ export const methods = {
           .max(64 * 1024)
           .optional(),
         model: z.string().max(200).optional(),
+        usage: reportUsage.optional(),
       })
       .strict(),
   ),
@@ -212,6 +214,16 @@ export const methods = {
   'codex.use': method<{ alias: string; path: string }>()(byAlias),
 
   'events.subscribe': method<{ subscribed: string[] }>()(z.object({ topics: z.array(eventTopic).optional() }).strict()),
+  'usage.get': method<UsageResult>()(
+    z
+      .object({
+        alias: alias.optional(),
+        /** Epoch ms; default: 7 days before now. */
+        since: z.number().int().min(0).optional(),
+        bucket: z.enum(USAGE_BUCKETS).optional(),
+      })
+      .strict(),
+  ),
   'logs.tail': method<{ lines: LogLine[] }>()(
     z.object({ lines: z.number().int().min(1).max(5000).optional() }).strict(),
   ),

@@ -101,6 +101,8 @@ export const settingsSchema = z
       .int()
       .min(HOUR)
       .max(60 * 24 * HOUR),
+    /** The daemon raises desktop notifications for alerts itself when a notifier is installed. */
+    notify: z.boolean(),
   })
   .superRefine((s, ctx) => {
     if (s.criticalThreshold >= s.lowThreshold) {
@@ -133,6 +135,7 @@ export const DEFAULT_SETTINGS: Settings = {
   preferProAccounts: false,
   refreshAheadMs: 24 * HOUR,
   idleRefreshMs: 4 * 24 * HOUR,
+  notify: false,
 }
 
 export interface ForceState {
@@ -148,6 +151,11 @@ export const EVENT_TOPICS = [
   'rotation.changed',
   'limits.updated',
   'store.reloaded',
+  // Alerts (protocol/alerts.ts): raised once per crossing, never once per request.
+  'limits.threshold',
+  'limits.reset',
+  'account.needsLogin',
+  'pool.exhausted',
 ] as const
 export const eventTopic = z.enum(EVENT_TOPICS)
 export type EventTopic = z.infer<typeof eventTopic>

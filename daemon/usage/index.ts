@@ -1,0 +1,67 @@
+import { ALERT_TOPICS } from '../../protocol/alerts.js'
+import type { Clock, Logger } from '../deps.js'
+import type { EventBus } from '../events.js'
+import { readSettings } from '../rotation/settings-read.js'
+import { AtomicWriter, nodeFs, type StoreFs } from '../store/fs.js'
+import type { AccountStore } from '../store/store.js'
+import { AlertMonitor } from './alerts.js'
+import { USAGE_FILE_VERSION, usageFilePath } from './file.js'
+import { UsageHistory } from './history.js'
+import { DesktopNotifier, type NotifySpawn } from './notifier.js'
+import { UsageService } from './service.js'
+
+export interface UsageDeps {
+  store: AccountStore
+  bus: EventBus
+  clock: Clock
+  logger: Logger
+  spawn: NotifySpawn
+  platform: string
+  fs?: StoreFs
+}
+
+export interface Usage {
+  service: UsageService
+  history: UsageHistory
+  alerts: AlertMonitor
+  /** Stops the alerts and writes what the history has not written yet. */
+  close(): Promise<void>
+}
+
+/** The usage component: history beside the store, usage.get, alerts and the daemon's own notifications. */
+export async function createUsage(deps: UsageDeps): Promise<Usage> {
+  const fs = deps.fs ?? nodeFs
+  const { store, bus, clock, logger } = deps
+  const history = await UsageHistory.open({
+    path: usageFilePath(store.path),
+    fs,
+    writer: new AtomicWriter(fs),
+    sealer: store.sealer(USAGE_FILE_VERSION),
+    clock,
+    logger,
+    data: () => store.data,
+  })
+  const offRemoved = bus.subscribe(['account.updated'], (e) => {
+    if (e.change === 'removed' && typeof e.alias === 'string') history.forget(e.alias)
+  })
+  const alerts = new AlertMonitor({ store, bus, clock })
+  alerts.start()
+  const notifier = new DesktopNotifier({
+    spawn: deps.spawn,
+    platform: deps.platform,
+    logger,
+    enabled: () => readSettings(store.data).notify,
+  })
+  const offNotify = bus.subscribe(ALERT_TOPICS, (e) => void notifier.notify(e))
+  return {
+    service: new UsageService({ store, history, clock }),
+    history,
+    alerts,
+    async close() {
+      offNotify()
+      offRemoved()
+      alerts.stop()
+      await history.close()
+    },
+  }
+}
