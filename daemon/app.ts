@@ -29,7 +29,7 @@ import { SocketServer } from './server/socket-server.js'
 import { AccountStore } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
 import { usageHandlers } from './handlers/usage.js'
-import { createUsage } from './usage/index.js'
+import { createUsage, type Usage } from './usage/index.js'
 import { nodeNotifySpawn, type NotifySpawn } from './usage/notifier.js'
 
 export interface AppDeps {
@@ -51,6 +51,8 @@ export interface AppDeps {
 export interface App {
   components: Components
   server: SocketServer
+  /** Usage history and alerts (tests flush the history through it). */
+  usage: Usage
   /** Graceful stop: stop accepting, drain, flush the store, release the lock. */
   stop(): Promise<void>
 }
@@ -161,6 +163,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   return {
     components,
     server,
+    usage,
     stop() {
       stopping ??= (async () => {
         keepAlive.stop()

@@ -60,6 +60,8 @@ export class UsageHistory {
     const acc = this.deps.data().accounts[alias]
     const entry = this.accounts.get(alias)
     if (!acc || !entry || entry.key !== identityKey(acc)) return { hours: [], days: [] }
+    // Ageing happens on read too: an idle daemon never shows what is past retention.
+    if (compact(entry, this.deps.clock.now())) this.schedule()
     return entry
   }
 
