@@ -16,7 +16,9 @@ afterEach(async () => {
 
 function requestsOnDisk(file: string): number {
   if (!existsSync(file)) return 0
-  const stored = JSON.parse(readFileSync(file, 'utf8')) as { accounts: Record<string, { hours: { requests: number }[] }> }
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as {
+    accounts: Record<string, { hours: { requests: number }[] }>
+  }
   return Object.values(stored.accounts)
     .flatMap((a) => a.hours)
     .reduce((s, h) => s + h.requests, 0)
