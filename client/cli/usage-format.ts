@@ -48,8 +48,12 @@ function left(w: LimitWindowView | undefined, now: number): string {
 }
 
 export function accountRunwayWords(r: AccountRunway, now: number): string {
-  if (r.dryAt !== undefined) return `runs out in ~${span(r.dryAt - now)} at this rate (${r.basis})`
-  return r.basis
+  const resets = [
+    r.fiveHourResetAt ? `5 h window resets ${when(r.fiveHourResetAt, now)}` : '',
+    r.weeklyResetAt ? `weekly window resets ${when(r.weeklyResetAt, now)}` : '',
+  ].filter(Boolean)
+  const pace = r.dryAt !== undefined ? `runs out in ~${span(r.dryAt - now)} at this rate (${r.basis})` : r.basis
+  return [...resets, pace].join('; ')
 }
 
 export function poolRunwayWords(r: PoolRunway, now: number): string {

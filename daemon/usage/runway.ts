@@ -119,12 +119,12 @@ export function poolRunway(members: readonly PoolMember[], now: number): PoolRun
   const burn = members.reduce((s, m) => s + (m.runway.burnPercentPerHour ?? 0), 0)
   const unknown = servable.filter((m) => m.runway.remainingPercent === undefined).length
   if (unknown > 0) {
-    out.basis = `${unknown} servable account(s) without limit readings: no estimate`
+    out.basis = `${unknown} servable account(s) without limit readings`
     return out
   }
   const left = servable.reduce((s, m) => s + (m.runway.remainingPercent ?? 0), 0)
   if (burn <= 0) {
-    out.basis = `no measurable burn in the last ${RUNWAY_LOOKBACK_HOURS} h: no estimate`
+    out.basis = `no measurable burn in the last ${RUNWAY_LOOKBACK_HOURS} h`
     return out
   }
   out.dryAt = Math.round(now + (left / burn) * HOUR_MS)

@@ -18,7 +18,7 @@ afterEach(async () => {
 
 const HOUR = 3_600_000
 
-async function withAlerts(): Promise<{ app: UsageApp; events: DaemonEvent[]; sync(): Promise<unknown> }> {
+async function withAlerts(): Promise<{ app: UsageApp; events: DaemonEvent[]; sync: () => Promise<unknown> }> {
   app = await startUsageApp()
   const events: DaemonEvent[] = []
   await app.t.client.subscribe([...ALERT_TOPICS], (e) => events.push(e))
