@@ -85,6 +85,11 @@ export interface UsageResult {
   now: number
   since: number
   bucket: UsageBucketSize
+  /**
+   * Set when the answer would hold more buckets than fit one frame: each account keeps its
+   * most recent ones; totals still cover the whole span. Ask by day, or for one alias.
+   */
+  bucketsTruncated?: true
   accounts: UsageAccount[]
   pool: { totals: UsageTotals; runway: PoolRunway }
 }

@@ -22,6 +22,8 @@ import type { UsageHistory } from './history.js'
 import { accountRunway, poolRunway, type PoolMember } from './runway.js'
 
 export const DEFAULT_SINCE_MS = 7 * DAY_MS
+/** An answer's buckets stay well under the 1 MiB frame (a bucket is about 250 bytes of JSON). */
+export const MAX_ANSWER_BUCKETS = 3000
 
 /** What a report says about limits, as stored by the intake a moment ago. */
 function limitReadings(a: Account): Sample['limits'] {
@@ -80,7 +82,20 @@ export class UsageService {
       addTotals(pool, totals)
       accounts.push({ alias, totals, buckets: buckets.map(toWire), limits, runway })
     }
-    return { now, since, bucket, accounts, pool: { totals: pool, runway: poolRunway(members, now) } }
+    const result: UsageResult = {
+      now,
+      since,
+      bucket,
+      accounts,
+      pool: { totals: pool, runway: poolRunway(members, now) },
+    }
+    const count = accounts.reduce((s, a) => s + a.buckets.length, 0)
+    if (count > MAX_ANSWER_BUCKETS) {
+      const each = Math.max(1, Math.floor(MAX_ANSWER_BUCKETS / accounts.length))
+      for (const a of accounts) a.buckets = a.buckets.slice(-each)
+      result.bucketsTruncated = true
+    }
+    return result
   }
 }
 

@@ -185,4 +185,20 @@ describe('usage history', () => {
       }),
     ).rejects.toMatchObject({ code: -32602 })
   })
+
+  it('an answer that would not fit one frame keeps the latest buckets per account and says so', async () => {
+    app = await startUsageApp()
+    for (let n = 0; n < 10; n++) await app.add(`acc${n}`, n + 1)
+    for (let h = 0; h < 301; h++) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, n) => app!.t.client.call('token.report', { alias: `acc${n}`, status: 200 })),
+      )
+      await app.clock.advance(HOUR_MS)
+    }
+    const got = await app.t.client.call('usage.get', { since: 0, bucket: 'hour' })
+    expect(got.bucketsTruncated).toBe(true)
+    expect(got.accounts.every((a) => a.buckets.length === 300 && a.totals.requests === 301)).toBe(true)
+    const byDay = await app.t.client.call('usage.get', { since: 0, bucket: 'day' })
+    expect(byDay.bucketsTruncated).toBeUndefined()
+  })
 })

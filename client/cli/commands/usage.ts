@@ -40,6 +40,8 @@ export function registerUsage(program: Command, run: Action): void {
             : await cli.call('usage.get', { since: Date.now() - WEEK_MS, bucket: 'hour', ...(alias ? { alias } : {}) })
         cli.out.print(`Usage since ${new Date(result.since).toISOString().slice(0, 16).replace('T', ' ')} UTC`)
         cli.out.print(usageTable(result))
+        if (result.bucketsTruncated)
+          cli.out.error('note: too many buckets for one answer; ask --by day or for one alias')
         cli.out.print('')
         cli.out.print(sparklines(recent.accounts, recent.now))
         cli.out.print('')
