@@ -5,6 +5,7 @@ import { runWatch } from '../../client/cli/commands/watch.js'
 import { CSV_COLUMNS, sparkline, usageCsv } from '../../client/cli/usage-format.js'
 import { cliArgv, killStrayClis, ROOT, runCli } from '../cli/run.js'
 import { FakeClock } from '../helpers/clock.js'
+import { cleanup, makeDirs } from '../helpers/daemon.js'
 import { limitHeaders, startUsageApp, type UsageApp } from './support.js'
 
 let app: UsageApp | undefined
@@ -173,5 +174,43 @@ describe('usage and watch in the CLI', () => {
       ['limits.threshold', 'low'],
       ['limits.threshold', 'critical'],
     ])
+  })
+
+  it('`watch` waits for a daemon that went away and goes on printing once it is back', async () => {
+    const dirs = makeDirs()
+    const clock = new FakeClock()
+    app = await startUsageApp({ dirs, clock })
+    await app.add('a', 1)
+    await app.add('b', 2)
+    const [command, ...argv] = cliArgv(['watch'])
+    const proc = spawn(command, argv, { env: dirs.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+    proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
+    const until = async (ok: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 15_000
+      while (!ok()) {
+        if (Date.now() > deadline) throw new Error(`watch never got there:\n${out}\n${err}`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    }
+    const subscribedTo = (u: UsageApp): number => u.t.app.components.bus.size
+    const base = subscribedTo(app)
+    await until(() => subscribedTo(app!) > base)
+    await app.close()
+    app = await startUsageApp({ dirs, clock })
+    await until(() => err.includes('reconnected to the daemon'))
+    // The same daemon build has the same subscriptions of its own: one more is watch's.
+    await until(() => subscribedTo(app!) > base)
+    await app.t.client.call('token.report', { alias: 'a', status: 200, headers: limitHeaders(75) })
+    await until(() => out.includes('limits.threshold'))
+    proc.kill('SIGINT')
+    await new Promise((r) => proc.once('close', r))
+    expect(err).toContain('the daemon closed the connection; waiting for it to come back')
+    expect(out).toMatch(/limits\.threshold {2}a has 25 % left/)
+    await app.close()
+    app = undefined
+    cleanup(dirs)
   })
 })

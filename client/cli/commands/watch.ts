@@ -2,7 +2,8 @@ import type { Command } from 'commander'
 import { ALERT_TOPICS, alertEventSchema, describeAlert, notifierCommand } from '../../../protocol/alerts.js'
 import type { DaemonEvent } from '../../../protocol/schemas.js'
 import { RpcClient } from '../../rpc/client.js'
-import { EXIT, makeCli, type GlobalOptions } from '../context.js'
+import { makeCli, type GlobalOptions } from '../context.js'
+import { DaemonNotRunningError } from '../../rpc/errors.js'
 import { nodeNotifySpawn, type NotifySpawn } from '../notify.js'
 import type { Action } from '../program.js'
 
@@ -50,6 +51,9 @@ export async function runWatch(client: Pick<RpcClient, 'subscribe' | 'onClose'>,
   await closed
 }
 
+/** Between reconnection attempts after the daemon went away (a restart, a service reload). */
+const RECONNECT_MS = 1_000
+
 export function registerWatch(program: Command, run: Action): void {
   program
     .command('watch')
@@ -59,24 +63,38 @@ export function registerWatch(program: Command, run: Action): void {
     .action(
       run(async (opts: GlobalOptions & { notify?: boolean }) => {
         const cli = makeCli(opts)
-        const client = await RpcClient.connect({ socketPath: cli.socketPath, timeoutMs: 10_000 })
-        let interrupted = false
+        const connect = (): Promise<RpcClient> => RpcClient.connect({ socketPath: cli.socketPath, timeoutMs: 10_000 })
+        // No daemon at the start is an error like for every command; one that goes away later is waited for.
+        let client: RpcClient | undefined = await connect()
+        let stopped = false
         const stop = (): void => {
-          interrupted = true
-          client.close()
+          stopped = true
+          client?.close()
         }
         process.once('SIGINT', stop)
         process.once('SIGTERM', stop)
-        await runWatch(client, {
+        const options: WatchOptions = {
           json: cli.out.json,
           print: (l) => cli.out.print(l),
           error: (l) => cli.out.error(l),
           ...(opts.notify ? { notify: { spawn: nodeNotifySpawn(process.env), platform: process.platform } } : {}),
-        })
-        if (!interrupted) {
-          cli.out.error('the daemon closed the connection')
-          process.exitCode = EXIT.NO_DAEMON
         }
+        while (!stopped) {
+          if (client) {
+            await runWatch(client, options)
+            client = undefined
+            if (stopped) break
+            cli.out.error('the daemon closed the connection; waiting for it to come back')
+          }
+          await new Promise((r) => setTimeout(r, RECONNECT_MS))
+          if (stopped) break
+          client = await connect().catch((err: unknown) => {
+            if (err instanceof DaemonNotRunningError) return undefined
+            throw err
+          })
+          if (client && !stopped) cli.out.error('reconnected to the daemon')
+        }
+        client?.close()
       }),
     )
 }
