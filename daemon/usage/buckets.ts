@@ -18,9 +18,9 @@ export interface StoredBucket extends UsageBucket {
   limitsAt?: number
 }
 
-/** What one token.report adds. */
+/** What one token.report adds; a limits probe adds only its readings (`status` absent). */
 export interface Sample {
-  status: number
+  status?: number
   usage?: ReportUsage
   failover: boolean
   limits?: { at: number; fiveHourUsed?: number; fiveHourResetAt?: number; weeklyUsed?: number; weeklyResetAt?: number }
@@ -90,8 +90,10 @@ export function newBucket(start: number, hours: 1 | 24): StoredBucket {
 }
 
 export function addSample(b: StoredBucket, s: Sample): void {
-  b.requests++
-  b.status[statusClass(s.status)]++
+  if (s.status !== undefined) {
+    b.requests++
+    b.status[statusClass(s.status)]++
+  }
   if (s.failover) b.failovers++
   if (s.usage) {
     b.inputTokens += s.usage.inputTokens

@@ -44,6 +44,10 @@ export async function createUsage(deps: UsageDeps): Promise<Usage> {
   const offRemoved = bus.subscribe(['account.updated'], (e) => {
     if (e.change === 'removed' && typeof e.alias === 'string') history.forget(e.alias)
   })
+  const service = new UsageService({ store, history, clock })
+  const offProbe = bus.subscribe(['limits.updated'], (e) => {
+    if (e.source === 'probe' && e.ok === true && typeof e.alias === 'string') service.recordProbe(e.alias)
+  })
   const alerts = new AlertMonitor({ store, bus, clock })
   alerts.start()
   const notifier = new DesktopNotifier({
@@ -54,12 +58,13 @@ export async function createUsage(deps: UsageDeps): Promise<Usage> {
   })
   const offNotify = bus.subscribe(ALERT_TOPICS, (e) => void notifier.notify(e))
   return {
-    service: new UsageService({ store, history, clock }),
+    service,
     history,
     alerts,
     async close() {
       offNotify()
       offRemoved()
+      offProbe()
       alerts.stop()
       await history.close()
     },

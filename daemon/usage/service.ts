@@ -58,6 +58,13 @@ export class UsageService {
     })
   }
 
+  /** A limits probe read the account's windows: a reading for the runway, not a request. */
+  recordProbe(alias: string): void {
+    const acc = this.deps.store.data.accounts[alias]
+    const limits = acc ? limitReadings(acc) : undefined
+    if (limits) this.deps.history.record(alias, { failover: false, limits })
+  }
+
   get(params: ParsedParamsOf<'usage.get'>): UsageResult {
     const data = this.deps.store.data
     const now = this.deps.clock.now()

@@ -62,6 +62,9 @@ async function seeded(): Promise<UsageApp> {
   return app
 }
 
+// Each CLI run starts node with tsx: on a loaded machine that takes seconds.
+const CLI_TEST_MS = 120_000
+
 describe('usage and watch in the CLI', () => {
   it('the CSV parses back to the buckets usage.get gave', async () => {
     const a = await seeded()
@@ -95,24 +98,28 @@ describe('usage and watch in the CLI', () => {
     expect(sparkline([0, 1, 2, 4, 8])).toBe(' ▁▂▄█')
   })
 
-  it('`usage` prints a table, sparklines and the runway; --csv and --json for scripts', async () => {
-    const a = await seeded()
-    const env = { ...a.t.dirs.env }
-    const text = await runCli(['usage'], { env })
-    expect(text.code).toBe(0)
-    expect(text.stdout).toMatch(/ALIAS\s+REQUESTS\s+IN\s+OUT\s+CACHED\s+429s/)
-    expect(text.stdout).toMatch(/alice\s+3\s+3000\s+150\s+1200/)
-    expect(text.stdout).toContain('LAST 24 H')
-    expect(text.stdout).toContain('pool:')
-    const csv = await runCli(['usage', 'alice', '--csv', '--by', 'day'], { env })
-    expect(parseCsv(csv.stdout).slice(1)).toEqual([expect.arrayContaining(['alice', '24', '3', '3000'])])
-    const json = await runCli(['usage', '--json', '--since', '1d'], { env })
-    expect(JSON.parse(json.stdout)).toMatchObject({ bucket: 'hour', pool: { totals: { requests: 4 } } })
-    const bad = await runCli(['usage', '--by', 'week'], { env })
-    expect(bad.code).toBe(2)
-    const status = await runCli(['status'], { env })
-    expect(status.stdout).toContain('Runway:')
-  })
+  it(
+    '`usage` prints a table, sparklines and the runway; --csv and --json for scripts',
+    async () => {
+      const a = await seeded()
+      const env = { ...a.t.dirs.env }
+      const text = await runCli(['usage'], { env })
+      expect(text.code).toBe(0)
+      expect(text.stdout).toMatch(/ALIAS\s+REQUESTS\s+IN\s+OUT\s+CACHED\s+429s/)
+      expect(text.stdout).toMatch(/alice\s+3\s+3000\s+150\s+1200/)
+      expect(text.stdout).toContain('LAST 24 H')
+      expect(text.stdout).toContain('pool:')
+      const csv = await runCli(['usage', 'alice', '--csv', '--by', 'day'], { env })
+      expect(parseCsv(csv.stdout).slice(1)).toEqual([expect.arrayContaining(['alice', '24', '3', '3000'])])
+      const json = await runCli(['usage', '--json', '--since', '1d'], { env })
+      expect(JSON.parse(json.stdout)).toMatchObject({ bucket: 'hour', pool: { totals: { requests: 4 } } })
+      const bad = await runCli(['usage', '--by', 'week'], { env })
+      expect(bad.code).toBe(2)
+      const status = await runCli(['status'], { env })
+      expect(status.stdout).toContain('Runway:')
+    },
+    CLI_TEST_MS,
+  )
 
   it('runWatch prints one line per alert, and says once that the notifier is missing', async () => {
     app = await startUsageApp()
@@ -146,71 +153,79 @@ describe('usage and watch in the CLI', () => {
     expect(errors).toEqual(['notify-send is not installed; printing only'])
   })
 
-  it('`watch --json` prints NDJSON as alerts happen', async () => {
-    app = await startUsageApp()
-    await app.add('a', 1)
-    await app.add('b', 2)
-    const [command, ...argv] = cliArgv(['watch', '--json'])
-    const proc = spawn(command, argv, { env: app.t.dirs.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    const twoLines = new Promise<void>((resolve) => {
-      proc.stdout.setEncoding('utf8').on('data', (d: string) => {
-        out += d
-        if (out.split('\n').filter(Boolean).length >= 2) resolve()
+  it(
+    '`watch --json` prints NDJSON as alerts happen',
+    async () => {
+      app = await startUsageApp()
+      await app.add('a', 1)
+      await app.add('b', 2)
+      const [command, ...argv] = cliArgv(['watch', '--json'])
+      const proc = spawn(command, argv, { env: app.t.dirs.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      const twoLines = new Promise<void>((resolve) => {
+        proc.stdout.setEncoding('utf8').on('data', (d: string) => {
+          out += d
+          if (out.split('\n').filter(Boolean).length >= 2) resolve()
+        })
       })
-    })
-    const before = app.t.app.components.bus.size
-    while (app.t.app.components.bus.size <= before) await new Promise((r) => setTimeout(r, 20))
-    await app.t.client.call('token.report', { alias: 'a', status: 200, headers: limitHeaders(75) })
-    await app.t.client.call('token.report', { alias: 'a', status: 200, headers: limitHeaders(95) })
-    await twoLines
-    proc.kill('SIGINT')
-    await new Promise((r) => proc.once('close', r))
-    const events = out
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { type: string; level: string })
-    expect(events.map((e) => [e.type, e.level])).toEqual([
-      ['limits.threshold', 'low'],
-      ['limits.threshold', 'critical'],
-    ])
-  })
+      const before = app.t.app.components.bus.size
+      while (app.t.app.components.bus.size <= before) await new Promise((r) => setTimeout(r, 20))
+      await app.t.client.call('token.report', { alias: 'a', status: 200, headers: limitHeaders(75) })
+      await app.t.client.call('token.report', { alias: 'a', status: 200, headers: limitHeaders(95) })
+      await twoLines
+      proc.kill('SIGINT')
+      await new Promise((r) => proc.once('close', r))
+      const events = out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; level: string })
+      expect(events.map((e) => [e.type, e.level])).toEqual([
+        ['limits.threshold', 'low'],
+        ['limits.threshold', 'critical'],
+      ])
+    },
+    CLI_TEST_MS,
+  )
 
-  it('`watch` waits for a daemon that went away and goes on printing once it is back', async () => {
-    const dirs = makeDirs()
-    const clock = new FakeClock()
-    app = await startUsageApp({ dirs, clock })
-    await app.add('a', 1)
-    await app.add('b', 2)
-    const [command, ...argv] = cliArgv(['watch'])
-    const proc = spawn(command, argv, { env: dirs.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
-    const until = async (ok: () => boolean): Promise<void> => {
-      const deadline = Date.now() + 15_000
-      while (!ok()) {
-        if (Date.now() > deadline) throw new Error(`watch never got there:\n${out}\n${err}`)
-        await new Promise((r) => setTimeout(r, 20))
+  it(
+    '`watch` waits for a daemon that went away and goes on printing once it is back',
+    async () => {
+      const dirs = makeDirs()
+      const clock = new FakeClock()
+      app = await startUsageApp({ dirs, clock })
+      await app.add('a', 1)
+      await app.add('b', 2)
+      const [command, ...argv] = cliArgv(['watch'])
+      const proc = spawn(command, argv, { env: dirs.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      let err = ''
+      proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+      proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
+      const until = async (ok: () => boolean): Promise<void> => {
+        const deadline = Date.now() + 15_000
+        while (!ok()) {
+          if (Date.now() > deadline) throw new Error(`watch never got there:\n${out}\n${err}`)
+          await new Promise((r) => setTimeout(r, 20))
+        }
       }
-    }
-    const subscribedTo = (u: UsageApp): number => u.t.app.components.bus.size
-    const base = subscribedTo(app)
-    await until(() => subscribedTo(app!) > base)
-    await app.close()
-    app = await startUsageApp({ dirs, clock })
-    await until(() => err.includes('reconnected to the daemon'))
-    // The same daemon build has the same subscriptions of its own: one more is watch's.
-    await until(() => subscribedTo(app!) > base)
-    await app.t.client.call('token.report', { alias: 'a', status: 200, headers: limitHeaders(75) })
-    await until(() => out.includes('limits.threshold'))
-    proc.kill('SIGINT')
-    await new Promise((r) => proc.once('close', r))
-    expect(err).toContain('the daemon closed the connection; waiting for it to come back')
-    expect(out).toMatch(/limits\.threshold {2}a has 25 % left/)
-    await app.close()
-    app = undefined
-    cleanup(dirs)
-  })
+      const subscribedTo = (u: UsageApp): number => u.t.app.components.bus.size
+      const base = subscribedTo(app)
+      await until(() => subscribedTo(app!) > base)
+      await app.close()
+      app = await startUsageApp({ dirs, clock })
+      await until(() => err.includes('reconnected to the daemon'))
+      // The same daemon build has the same subscriptions of its own: one more is watch's.
+      await until(() => subscribedTo(app!) > base)
+      await app.t.client.call('token.report', { alias: 'a', status: 200, headers: limitHeaders(75) })
+      await until(() => out.includes('limits.threshold'))
+      proc.kill('SIGINT')
+      await new Promise((r) => proc.once('close', r))
+      expect(err).toContain('the daemon closed the connection; waiting for it to come back')
+      expect(out).toMatch(/limits\.threshold {2}a has 25 % left/)
+      await app.close()
+      app = undefined
+      cleanup(dirs)
+    },
+    CLI_TEST_MS,
+  )
 })

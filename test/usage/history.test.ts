@@ -5,7 +5,7 @@ import { DAY_MS, HOUR_MS } from '../../daemon/usage/buckets.js'
 import { usageFilePath } from '../../daemon/usage/file.js'
 import { USAGE_WRITE_DELAY_MS } from '../../daemon/usage/history.js'
 import { cleanup } from '../helpers/daemon.js'
-import { startUsageApp, type UsageApp } from './support.js'
+import { limitHeaders, startUsageApp, type UsageApp } from './support.js'
 
 let app: UsageApp | undefined
 afterEach(async () => {
@@ -200,5 +200,25 @@ describe('usage history', () => {
     expect(got.accounts.every((a) => a.buckets.length === 300 && a.totals.requests === 301)).toBe(true)
     const byDay = await app.t.client.call('usage.get', { since: 0, bucket: 'day' })
     expect(byDay.bucketsTruncated).toBeUndefined()
+  })
+
+  it('a limits probe adds a reading to the hour without counting a request', async () => {
+    app = await startUsageApp()
+    await app.add('a', 1)
+    await app.t.client.call('token.report', { alias: 'a', status: 200, headers: limitHeaders(40) })
+    await app.clock.advance(HOUR_MS)
+    const now = app.clock.now()
+    // What a probe leaves in the store, then the event it sends.
+    await app.t.app.components.store.update((d) => {
+      d.accounts.a.rateLimits = {
+        fiveHour: { usedPercent: 60, windowMinutes: 300, resetAt: now + HOUR_MS, updatedAt: now },
+      }
+    })
+    app.t.app.components.bus.emit('limits.updated', { alias: 'a', source: 'probe', ok: true })
+    const got = await app.t.client.call('usage.get', { since: 0 })
+    expect(got.accounts[0].buckets.map((b) => [b.requests, b.fiveHourUsedPercent])).toEqual([
+      [1, 40],
+      [0, 60],
+    ])
   })
 })
