@@ -9,8 +9,10 @@ export type Unsealed =
   | { kind: 'ok'; text: string; encrypted: boolean }
   /** Encrypted, and we have no passphrase. */
   | { kind: 'locked' }
-  /** Encrypted, and our passphrase does not open it. */
+  /** Encrypted, and our passphrase does not open it (or the ciphertext was altered). */
   | { kind: 'bad-key' }
+  /** Claims to be encrypted but is no valid envelope. */
+  | { kind: 'damaged' }
 
 export interface Sealer {
   readonly encrypted: boolean
@@ -41,7 +43,7 @@ export function makeSealer(keys: KeyCache | undefined, salt: Buffer | undefined,
       const envelope = envelopeOf(bytes)
       // Not an envelope: plaintext (or damage, which the caller's parser finds).
       if (!envelope) return { kind: 'ok', text: bytes.toString('utf8'), encrypted: false }
-      if (!envelope.success) return { kind: 'bad-key' }
+      if (!envelope.success) return { kind: 'damaged' }
       if (!keys) return { kind: 'locked' }
       try {
         const text = decrypt(envelope.data, await keys.key(Buffer.from(envelope.data.salt, 'base64')))

@@ -74,7 +74,12 @@ export async function loadHistory(deps: UsageFileDeps): Promise<Map<string, Acco
     }
     why = parsed === undefined ? 'not valid JSON' : 'not in the usage history format'
   } else {
-    why = opened.kind === 'locked' ? 'encrypted, and no passphrase is set' : 'encrypted with another passphrase'
+    why =
+      opened.kind === 'locked'
+        ? 'encrypted, and no passphrase is set'
+        : opened.kind === 'damaged'
+          ? 'a damaged encrypted envelope'
+          : 'encrypted with another passphrase, or altered'
   }
   const aside = await setAside(deps, bytes, opened.kind === 'ok' && !opened.encrypted)
   logger.warn(

@@ -2,6 +2,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { usageFilePath } from '../../daemon/usage/file.js'
+import { KeyCache, newSalt } from '../../daemon/store/crypto.js'
+import { makeSealer } from '../../daemon/store/sealer.js'
 import { FakeClock } from '../helpers/clock.js'
 import { cleanup, makeDirs, type TestDirs } from '../helpers/daemon.js'
 import { startUsageApp, type UsageApp } from './support.js'
@@ -99,5 +101,24 @@ describe('the usage file', () => {
     await app.t.client.call('token.report', { alias: 'alice', status: 200 })
     await app.usageFlush()
     expect(readFileSync(usageFilePath(dirs.storeFile), 'utf8').includes('alice')).toBe(false)
+  })
+
+  it('a history sealed with another passphrase is set aside as it is; the daemon starts', async () => {
+    dirs = makeDirs({ OPENCODE_MULTI_AUTH_PASSPHRASE: PASSPHRASE })
+    const clock = new FakeClock()
+    const file = usageFilePath(dirs.storeFile)
+    app = await startUsageApp({ dirs, clock })
+    await app.add('alice', 1)
+    await app.close()
+    app = undefined
+    const foreign = await makeSealer(new KeyCache('another passphrase'), newSalt(), 1).seal(
+      '{"version":1,"accounts":{}}',
+    )
+    writeFileSync(file, foreign)
+    app = await startUsageApp({ dirs, clock })
+    expect((await app.t.client.call('usage.get', { since: 0 })).accounts[0].totals.requests).toBe(0)
+    const aside = asideFiles(file)
+    expect(aside).toHaveLength(1)
+    expect(readFileSync(aside[0])).toEqual(foreign)
   })
 })
