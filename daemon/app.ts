@@ -19,8 +19,9 @@ import { rotationHandlers } from './handlers/rotation.js'
 import { settingsHandlers } from './handlers/settings.js'
 import { ReportIntake } from './rotation/report.js'
 import { RotationSelector } from './rotation/selector.js'
+import { forceState } from './rotation/force.js'
 import { RotationService } from './rotation/service.js'
-import { SettingsService } from './rotation/settings.js'
+import { SettingsService } from './settings/service.js'
 import { KeepAlive } from './tokens/keepalive.js'
 import { Refresher } from './tokens/refresher.js'
 import type { DaemonLogger } from './log/logger.js'
@@ -71,7 +72,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   const accounts = new AccountService(store, bus, clock)
   const codex = createCodexSync(config, { accounts, store, refresher, clock, logger })
   const logins = createLoginManager(config, { oauth, accounts, fetch: deps.fetch ?? fetch, clock, logger })
-  const settings = new SettingsService(store, bus, clock)
+  const settings = new SettingsService({ store, bus, clock, pinActive: (d, now) => forceState(d, now).active })
   // New keep-alive intervals take effect now, not at the next account event.
   settings.onChange(() => {
     if (!deps.noKeepAlive) keepAlive.reschedule()

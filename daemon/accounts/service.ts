@@ -4,7 +4,7 @@ import type { Clock } from '../deps.js'
 import type { EventBus } from '../events.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account, StoreData } from '../store/schema.js'
-import { readSettings } from '../rotation/settings-read.js'
+import { readSettings } from '../settings/read.js'
 import {
   AliasConflictError,
   NotChatGptTokenError,

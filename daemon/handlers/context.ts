@@ -11,7 +11,7 @@ import type { Refresher } from '../tokens/refresher.js'
 import type { CodexSync } from '../codex/sync.js'
 import type { LoginManager } from '../auth/login-manager.js'
 import type { RotationService } from '../rotation/service.js'
-import type { SettingsService } from '../rotation/settings.js'
+import type { SettingsService } from '../settings/service.js'
 import type { LimitsProbe } from '../limits/probe.js'
 
 /** What handlers may call: components built by the composition root. */

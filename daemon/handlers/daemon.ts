@@ -1,9 +1,9 @@
 import { PROTOCOL_VERSION } from '../../protocol/version.js'
 import type { Handlers } from '../server/dispatch.js'
-import { readSettings } from '../rotation/settings-read.js'
+import { readSettings } from '../settings/read.js'
 import type { Components } from './context.js'
 
-export function daemonHandlers(c: Components): Handlers {
+export function daemonHandlers(c: Components) {
   return {
     'daemon.status': () => {
       const data = c.store.data
@@ -30,5 +30,5 @@ export function daemonHandlers(c: Components): Handlers {
       return { ok: true as const }
     },
     'logs.tail': ({ lines }) => ({ lines: c.logger.tail(lines ?? 100) }),
-  }
+  } satisfies Partial<Handlers>
 }

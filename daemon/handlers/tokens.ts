@@ -5,7 +5,7 @@ import { requireAccount } from '../accounts/service.js'
 import { AccountGoneError } from '../tokens/refresher.js'
 import type { Components } from './context.js'
 
-export function tokenHandlers(c: Components): Handlers {
+export function tokenHandlers(c: Components) {
   return {
     'token.get': (params) => c.tokens.get(params),
     // Every status goes through the one intake; an alias removed since token.get gets a retry.
@@ -29,5 +29,5 @@ export function tokenHandlers(c: Components): Handlers {
       )
       return { results }
     },
-  }
+  } satisfies Partial<Handlers>
 }

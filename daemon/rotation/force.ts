@@ -1,3 +1,4 @@
+import type { RateLimitedData } from '../../protocol/error-data.js'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import { STRATEGIES, type ForceState, type Strategy } from '../../protocol/schemas.js'
 import type { StoreData } from '../store/schema.js'
@@ -48,6 +49,6 @@ export function forcedCandidate(data: Readonly<StoreData>, alias: string, req: S
   )
 }
 
-function throwRateLimited(message: string, data: Record<string, unknown>): never {
+function throwRateLimited(message: string, data: RateLimitedData): never {
   throw new RpcError(ErrorCode.RATE_LIMITED, message, data)
 }

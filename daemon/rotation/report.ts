@@ -1,4 +1,5 @@
 import type { ParsedParamsOf, ReportResult } from '../../protocol/methods.js'
+import type { AccountChange } from '../../protocol/events.js'
 import type { Clock, Logger } from '../deps.js'
 import type { EventBus } from '../events.js'
 import { parseLimitHeaders, retryAfterMs, type ParsedLimits } from '../limits/headers.js'
@@ -36,7 +37,7 @@ export interface ReportDeps {
   logger: Logger
 }
 
-type Outcome = { change: string; apply: (a: Account) => void } | undefined
+type Outcome = { change: AccountChange; apply: (a: Account) => void } | undefined
 
 /**
  * token.report for every status: what the backend answered becomes the

@@ -6,7 +6,7 @@ import { forcedCandidate, forceState } from './force.js'
 import { noEligibleError } from './eligibility.js'
 import { healthOf } from './health.js'
 import { arrange, isPro, needsPro } from './order.js'
-import { readSettings } from './settings-read.js'
+import { readSettings } from '../settings/read.js'
 import { buildStrategies, type RotationStrategy, type StrategyContext } from './strategies.js'
 
 export interface RotationSelectorDeps {

@@ -9,7 +9,7 @@ import { asStrategy, DEFAULT_FORCE_TTL_MS, forceState } from './force.js'
 import { healthOf } from './health.js'
 import { tierOf } from './order.js'
 import type { RotationSelector } from './selector.js'
-import type { SettingsService } from './settings.js'
+import type { SettingsService } from '../settings/service.js'
 
 /** rotation.*: what the rotation is doing, which strategy it uses, and force mode. */
 export class RotationService {
