@@ -1,7 +1,7 @@
 import { isRpcError } from '../../protocol/errors.js'
 import { isRefreshError } from '../auth/oauth-errors.js'
 import type { Handlers } from '../server/dispatch.js'
-import { requireAccount } from '../accounts/service.js'
+import { requireAccount } from '../store/lookup.js'
 import { AccountGoneError } from '../tokens/refresher.js'
 import type { Components } from './context.js'
 

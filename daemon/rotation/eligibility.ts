@@ -2,7 +2,7 @@ import type { Eligibility, NoEligibleData } from '../../protocol/error-data.js'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { Account, StoreData } from '../store/schema.js'
 import type { SelectRequest } from '../tokens/selection.js'
-import { healthOf } from './health.js'
+import { healthOf } from '../health/health.js'
 
 /**
  * The data of NO_ELIGIBLE_ACCOUNTS: every alias with its health and reason, and the

@@ -3,7 +3,7 @@ import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import { STRATEGIES, type ForceState, type Strategy } from '../../protocol/schemas.js'
 import type { StoreData } from '../store/schema.js'
 import type { SelectRequest } from '../tokens/selection.js'
-import { healthOf } from './health.js'
+import { healthOf } from '../health/health.js'
 
 /** A pin lasts a day unless asked otherwise (as in the old plugin). */
 export const DEFAULT_FORCE_TTL_MS = 24 * 3_600_000

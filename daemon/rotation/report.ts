@@ -8,7 +8,7 @@ import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
 import type { Refresher } from '../tokens/refresher.js'
 import { handleUnauthorized } from '../tokens/unauthorized.js'
-import { healthOf } from './health.js'
+import { healthOf } from '../health/health.js'
 import {
   modelFromText,
   readBody,
