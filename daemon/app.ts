@@ -23,6 +23,8 @@ import { forceState } from './rotation/force.js'
 import { RotationService } from './rotation/service.js'
 import { SettingsService } from './settings/service.js'
 import { KeepAlive } from './tokens/keepalive.js'
+import { RefreshNow } from './tokens/refresh-now.js'
+import { StatusReport } from './status/status.js'
 import { Refresher } from './tokens/refresher.js'
 import type { DaemonLogger } from './log/logger.js'
 import { createDispatcher, type Handlers } from './server/dispatch.js'
@@ -34,6 +36,8 @@ export interface AppDeps {
   config: DaemonConfig
   logger: DaemonLogger
   clock?: Clock
+  /** The daemon's process id, as daemon.status reports it. */
+  pid: number
   fetch?: FetchFn
   /** Uniform in [0, 1) for the `random` strategy; tests seed it. */
   random?: () => number
@@ -87,6 +91,16 @@ export async function startApp(deps: AppDeps): Promise<App> {
     fetch: deps.fetch ?? fetch,
     baseUrl: config.chatgptBaseUrl,
   })
+  const rotation = new RotationService(store, selector, settings, bus, clock)
+  const startedAt = clock.now()
+  const status = new StatusReport({
+    config,
+    store,
+    force: () => rotation.force(),
+    version: PACKAGE_VERSION,
+    pid: deps.pid,
+    startedAt,
+  })
   const components: Components = {
     config,
     clock,
@@ -98,13 +112,15 @@ export async function startApp(deps: AppDeps): Promise<App> {
     logins,
     refresher,
     tokens,
+    refreshNow: new RefreshNow({ store, refresher }),
+    status,
     keepAlive,
     report: (p) => intake.report(p),
-    rotation: new RotationService(store, selector, settings, bus, clock),
+    rotation,
     settings,
     limitsProbe,
     version: PACKAGE_VERSION,
-    startedAt: clock.now(),
+    startedAt,
     requestShutdown: () => setImmediate(() => deps.onShutdownRequest?.()),
   }
   const handlers: Handlers = {

@@ -15,7 +15,6 @@ import {
 } from './upsert.js'
 import { toView } from './view.js'
 
-
 /** Account bookkeeping: everything the `accounts.*` methods do, minus tokens' lifecycle. */
 export class AccountService {
   constructor(
