@@ -2,9 +2,8 @@ import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { AccountView } from '../../protocol/schemas.js'
 import type { Clock } from '../deps.js'
 import type { EventBus } from '../events.js'
-import { notFound, requireAccount } from '../store/lookup.js'
+import { requireAccount } from '../store/lookup.js'
 import type { AccountStore } from '../store/store.js'
-import type { Account, StoreData } from '../store/schema.js'
 import { readSettings } from '../settings/read.js'
 import {
   AliasConflictError,

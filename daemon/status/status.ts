@@ -38,7 +38,7 @@ export class StatusReport {
       logPath: config.logFile,
       encrypted: store.encrypted,
       accountCount: Object.keys(data.accounts).length,
-      strategy: readSettings(data as StoreData).rotationStrategy,
+      strategy: readSettings(data).rotationStrategy,
       activeAlias: data.activeAlias,
       force: this.deps.force(),
     }
