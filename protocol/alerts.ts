@@ -1,34 +1,30 @@
 import { z } from 'zod'
+import {
+  accountNeedsLoginEvent,
+  limitsResetEvent,
+  limitsThresholdEvent,
+  poolExhaustedEvent,
+  type EventTopic,
+} from './events.js'
 
 /**
  * Alert events: the daemon raises each once per crossing (an account going under a
  * threshold, a limit lifting, a sign-in lost, the pool running out), never once per
  * request. Their wording lives here so `watch` and the daemon's own notifications agree.
  */
-export const ALERT_TOPICS = ['limits.threshold', 'limits.reset', 'account.needsLogin', 'pool.exhausted'] as const
+export const ALERT_TOPICS = [
+  'limits.threshold',
+  'limits.reset',
+  'account.needsLogin',
+  'pool.exhausted',
+] as const satisfies readonly EventTopic[]
 export type AlertTopic = (typeof ALERT_TOPICS)[number]
 
-const at = z.number()
-const window = z.enum(['fiveHour', 'weekly'])
-
 export const alertEventSchema = z.discriminatedUnion('type', [
-  z.looseObject({
-    type: z.literal('limits.threshold'),
-    at,
-    alias: z.string(),
-    level: z.enum(['low', 'critical']),
-    remainingPercent: z.number(),
-    threshold: z.number(),
-    window: window.optional(),
-  }),
-  z.looseObject({ type: z.literal('limits.reset'), at, alias: z.string(), limitedUntil: z.number().optional() }),
-  z.looseObject({ type: z.literal('account.needsLogin'), at, alias: z.string(), reason: z.string().optional() }),
-  z.looseObject({
-    type: z.literal('pool.exhausted'),
-    at,
-    accounts: z.number(),
-    nextResetAt: z.number().optional(),
-  }),
+  limitsThresholdEvent,
+  limitsResetEvent,
+  accountNeedsLoginEvent,
+  poolExhaustedEvent,
 ])
 export type AlertEvent = z.infer<typeof alertEventSchema>
 

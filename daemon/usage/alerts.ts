@@ -1,11 +1,12 @@
 import { ALERT_TOPICS } from '../../protocol/alerts.js'
-import type { DaemonEvent, Settings } from '../../protocol/schemas.js'
+import type { DaemonEvent } from '../../protocol/events.js'
+import type { Settings } from '../../protocol/schemas.js'
 import type { Clock, Timer } from '../deps.js'
 import type { EventBus } from '../events.js'
 import { blockingResetAt } from '../limits/record.js'
 import { limitsView, minRemainingPercent } from '../limits/view.js'
-import { healthOf } from '../rotation/health.js'
-import { readSettings } from '../rotation/settings-read.js'
+import { healthOf } from '../health/health.js'
+import { readSettings } from '../settings/read.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
 
@@ -74,19 +75,21 @@ export class AlertMonitor {
 
   private onEvent(e: DaemonEvent): void {
     if ((ALERT_TOPICS as readonly string[]).includes(e.type)) return
-    if (e.type === 'rotation.changed' || e.type === 'store.reloaded') this.settings = undefined
-    if (typeof e.alias === 'string' && e.type !== 'rotation.changed' && e.type !== 'store.reloaded') {
-      this.evaluate(e.alias, true)
-    } else if (e.type === 'store.reloaded' || (e.type === 'rotation.changed' && e.change === 'settings')) {
+    if (e.type === 'store.reloaded' || (e.type === 'rotation.changed' && e.change === 'settings')) {
+      // Thresholds may have changed: every account is looked at again.
+      this.settings = undefined
       for (const alias of new Set([...this.states.keys(), ...Object.keys(this.deps.store.data.accounts)]))
         this.evaluate(alias, true)
+    } else if (e.type !== 'rotation.changed' && 'alias' in e) {
+      this.evaluate(e.alias, true)
     }
     this.checkPool()
   }
 
   private settingsNow(): Settings {
-    this.settings ??= readSettings(this.deps.store.data)
-    return this.settings
+    const s = this.settings ?? readSettings(this.deps.store.data)
+    this.settings = s
+    return s
   }
 
   private evaluate(alias: string, emit: boolean): void {
@@ -116,13 +119,14 @@ export class AlertMonitor {
       timerAt: prev?.timerAt,
     }
     if (emit && prev) {
-      if (RANK[next.level] > RANK[prev.level] && left !== undefined) {
+      const level = next.level
+      if (level !== 'normal' && RANK[level] > RANK[prev.level] && left !== undefined) {
         const window = lowestWindow(acc, now)
         bus.emit('limits.threshold', {
           alias,
-          level: next.level,
+          level,
           remainingPercent: left,
-          threshold: next.level === 'critical' ? s.criticalThreshold : s.lowThreshold,
+          threshold: level === 'critical' ? s.criticalThreshold : s.lowThreshold,
           ...(window ? { window } : {}),
         })
       }

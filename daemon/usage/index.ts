@@ -1,7 +1,7 @@
 import { ALERT_TOPICS } from '../../protocol/alerts.js'
 import type { Clock, Logger } from '../deps.js'
 import type { EventBus } from '../events.js'
-import { readSettings } from '../rotation/settings-read.js'
+import { readSettings } from '../settings/read.js'
 import { AtomicWriter, nodeFs, type StoreFs } from '../store/fs.js'
 import type { AccountStore } from '../store/store.js'
 import { AlertMonitor } from './alerts.js'
@@ -42,11 +42,11 @@ export async function createUsage(deps: UsageDeps): Promise<Usage> {
     data: () => store.data,
   })
   const offRemoved = bus.subscribe(['account.updated'], (e) => {
-    if (e.change === 'removed' && typeof e.alias === 'string') history.forget(e.alias)
+    if (e.type === 'account.updated' && e.change === 'removed') history.forget(e.alias)
   })
   const service = new UsageService({ store, history, clock })
   const offProbe = bus.subscribe(['limits.updated'], (e) => {
-    if (e.source === 'probe' && e.ok === true && typeof e.alias === 'string') service.recordProbe(e.alias)
+    if (e.type === 'limits.updated' && e.source === 'probe' && 'ok' in e && e.ok) service.recordProbe(e.alias)
   })
   const alerts = new AlertMonitor({ store, bus, clock })
   alerts.start()

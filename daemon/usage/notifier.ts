@@ -1,6 +1,6 @@
 import { spawn as nodeSpawn } from 'node:child_process'
 import { alertEventSchema, describeAlert, notifierCommand } from '../../protocol/alerts.js'
-import type { DaemonEvent } from '../../protocol/schemas.js'
+import type { DaemonEvent } from '../../protocol/events.js'
 import type { Logger } from '../deps.js'
 
 /** How a notifier is started; tests pass a fake. Resolves false when the command is not there. */

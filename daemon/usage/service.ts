@@ -1,9 +1,9 @@
 import type { ParsedParamsOf, ReportResult } from '../../protocol/methods.js'
 import type { UsageAccount, UsageBucketSize, UsageResult } from '../../protocol/usage.js'
-import { requireAccount } from '../accounts/service.js'
+import { requireAccount } from '../store/lookup.js'
 import type { Clock } from '../deps.js'
 import { limitsView } from '../limits/view.js'
-import { healthOf } from '../rotation/health.js'
+import { healthOf } from '../health/health.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
 import {

@@ -33,6 +33,7 @@ export async function startTestApp(
   const app = await startApp({
     config,
     logger,
+    pid: process.pid,
     clock: opts.clock,
     fetch: opts.fetch,
     noKeepAlive: opts.noKeepAlive,

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, makeDirs } from '../helpers/daemon.js'
 import { ALERT_TOPICS } from '../../protocol/alerts.js'
-import type { DaemonEvent } from '../../protocol/schemas.js'
 import { EventBus } from '../../daemon/events.js'
 import type { AccountStore } from '../../daemon/store/store.js'
 import { AlertMonitor } from '../../daemon/usage/alerts.js'
@@ -18,10 +17,13 @@ afterEach(async () => {
 
 const HOUR = 3_600_000
 
-async function withAlerts(): Promise<{ app: UsageApp; events: DaemonEvent[]; sync: () => Promise<unknown> }> {
+/** An event as a test reads it: any field, by name. */
+type Seen = Record<string, unknown> & { type: string }
+
+async function withAlerts(): Promise<{ app: UsageApp; events: Seen[]; sync: () => Promise<unknown> }> {
   app = await startUsageApp()
-  const events: DaemonEvent[] = []
-  await app.t.client.subscribe([...ALERT_TOPICS], (e) => events.push(e))
+  const events: Seen[] = []
+  await app.t.client.subscribe([...ALERT_TOPICS], (e) => events.push({ ...e }))
   // Notifications ride the same connection ahead of later answers: one round trip delivers them.
   return { app, events, sync: () => app!.t.client.call('daemon.status', {}) }
 }
@@ -91,15 +93,15 @@ describe('alerts', () => {
     const clock = new FakeClock()
     const store = memStore({ a: account(), b: account() })
     const bus = new EventBus(clock)
-    const seen: DaemonEvent[] = []
-    bus.subscribe([...ALERT_TOPICS], (e) => seen.push(e))
+    const seen: Seen[] = []
+    bus.subscribe([...ALERT_TOPICS], (e) => seen.push({ ...e }))
     const monitor = new AlertMonitor({ store: store as unknown as AccountStore, bus, clock })
     monitor.start()
     store.data.accounts.a.authInvalid = true
     store.data.accounts.a.authInvalidReason = 'refresh token revoked'
     bus.emit('account.updated', { alias: 'a', change: 'auth_invalid' })
     bus.emit('account.updated', { alias: 'a', change: 'auth_invalid' })
-    bus.emit('token.refreshed', { alias: 'a' })
+    bus.emit('token.refreshed', { alias: 'a', expiresAt: clock.now() + 3_600_000, reason: 'manual' })
     expect(seen.map((e) => [e.type, e.alias, e.reason])).toEqual([['account.needsLogin', 'a', 'refresh token revoked']])
     // Signed in again, then lost again: a second crossing.
     store.data.accounts.a.authInvalid = false

@@ -214,7 +214,7 @@ describe('usage history', () => {
         fiveHour: { usedPercent: 60, windowMinutes: 300, resetAt: now + HOUR_MS, updatedAt: now },
       }
     })
-    app.t.app.components.bus.emit('limits.updated', { alias: 'a', source: 'probe', ok: true })
+    app.t.app.components.bus.emit('limits.updated', { alias: 'a', source: 'probe', ok: true, pending: 0 })
     const got = await app.t.client.call('usage.get', { since: 0 })
     expect(got.accounts[0].buckets.map((b) => [b.requests, b.fiveHourUsedPercent])).toEqual([
       [1, 40],

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { ALERT_TOPICS, alertEventSchema, describeAlert, notifierCommand } from '../../../protocol/alerts.js'
-import type { DaemonEvent } from '../../../protocol/schemas.js'
+import type { DaemonEvent } from '../../../protocol/events.js'
 import { RpcClient } from '../../rpc/client.js'
 import { makeCli, type GlobalOptions } from '../context.js'
 import { DaemonNotRunningError } from '../../rpc/errors.js'
@@ -18,7 +18,7 @@ export interface WatchOptions {
 /** One line per alert: time, type, what happened. */
 export function alertLine(e: DaemonEvent): string {
   const parsed = alertEventSchema.safeParse(e)
-  const text = parsed.success ? describeAlert(parsed.data).text : (e.alias ?? '')
+  const text = parsed.success ? describeAlert(parsed.data).text : 'alias' in e ? e.alias : ''
   return `${new Date(e.at).toISOString()}  ${e.type}  ${text}`
 }
 
