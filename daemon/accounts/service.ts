@@ -3,6 +3,7 @@ import type { AccountView } from '../../protocol/schemas.js'
 import type { Clock } from '../deps.js'
 import type { EventBus } from '../events.js'
 import type { AccountStore } from '../store/store.js'
+import { clearForceIfPinned, setEnabled } from '../store/account-state.js'
 import type { Account, StoreData } from '../store/schema.js'
 import { readSettings } from '../rotation/settings-read.js'
 import {
@@ -66,10 +67,7 @@ export class AccountService {
       requireAccount(d, alias)
       delete d.accounts[alias]
       if (d.activeAlias === alias) d.activeAlias = Object.keys(d.accounts)[0] ?? null
-      if (d.forcedAlias === alias) {
-        d.forcedAlias = null
-        d.forcedUntil = null
-      }
+      clearForceIfPinned(d, alias)
       const weights = d.settings?.accountWeights
       if (weights && typeof weights === 'object') delete (weights as Record<string, unknown>)[alias]
     })
@@ -87,18 +85,8 @@ export class AccountService {
           })
         }
       }
-      acc.enabled = enabled
-      if (enabled) {
-        delete acc.disabledAt
-        delete acc.disableReason
-      } else {
-        acc.disabledAt = this.clock.now()
-        acc.disabledBy = 'user'
-        if (d.forcedAlias === alias) {
-          d.forcedAlias = null
-          d.forcedUntil = null
-        }
-      }
+      setEnabled(acc, enabled, this.clock.now())
+      if (!enabled) clearForceIfPinned(d, alias)
     })
     this.bus.emit('account.updated', { alias, change: enabled ? 'enabled' : 'disabled' })
     return this.view(alias)

@@ -9,6 +9,7 @@ import {
 import type { Clock } from '../deps.js'
 import type { EventBus } from '../events.js'
 import { fieldErrors } from '../server/dispatch.js'
+import { rememberStrategyForForce } from '../store/account-state.js'
 import type { AccountStore } from '../store/store.js'
 import type { StoreData } from '../store/schema.js'
 import { forceState } from './force.js'
@@ -113,7 +114,7 @@ export class SettingsService {
       d.settings = { ...(d.settings ?? {}), ...s }
       // A strategy chosen while a pin is active is the one the pin's end restores.
       if (s.rotationStrategy !== current.rotationStrategy && forceState(d, this.clock.now()).active) {
-        d.previousRotationStrategy = s.rotationStrategy
+        rememberStrategyForForce(d, s.rotationStrategy)
       }
       return s
     })

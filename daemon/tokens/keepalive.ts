@@ -2,6 +2,7 @@ import { isRefreshError } from '../auth/oauth-errors.js'
 import type { Clock, Logger, Timer } from '../deps.js'
 import type { EventBus } from '../events.js'
 import { readSettings } from '../rotation/settings-read.js'
+import { recordRefreshFailure } from '../store/account-state.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
 import type { Refresher } from './refresher.js'
@@ -148,8 +149,7 @@ export class KeepAlive {
         .update((d) => {
           const x = d.accounts[alias]
           if (!x) return
-          x.refreshFailures = failures
-          x.nextRefreshAt = until
+          recordRefreshFailure(x, failures, until)
         })
         .catch((e: unknown) => this.logger.error('could not save the keep-alive back-off', { alias, error: String(e) }))
     }

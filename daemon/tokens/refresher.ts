@@ -6,6 +6,13 @@ import type { Clock, Logger, Timer } from '../deps.js'
 import type { EventBus } from '../events.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account, StoreData } from '../store/schema.js'
+import {
+  applyGrant,
+  clearRefreshPending,
+  markAuthInvalid,
+  markRefreshPending,
+  setCooldown,
+} from '../store/account-state.js'
 
 /** How long an account rests after a transient refresh failure has used its retries. */
 export const REFRESH_COOLDOWN_MS = 60_000
@@ -33,24 +40,8 @@ function sameAccount(a: Account, set: TokenSet): boolean {
 
 function applyPair(a: Account, set: TokenSet, now: number): void {
   const id = identityFromTokens({ accessToken: set.accessToken, idToken: set.idToken ?? a.idToken })
-  a.accessToken = set.accessToken
-  a.refreshToken = set.refreshToken ?? a.refreshToken
-  if (set.idToken) a.idToken = set.idToken
-  a.expiresAt = set.expiresAt ?? id.exp ?? a.expiresAt
-  a.lastRefresh = new Date(now).toISOString()
-  if (id.planType) a.planType = id.planType
-  for (const k of [
-    'refreshPendingSince',
-    'cooldownUntil',
-    'cooldownReason',
-    'refreshFailures',
-    'nextRefreshAt',
-  ] as const)
-    delete a[k]
-  // A successful refresh proves the grant is alive.
-  delete a.authInvalid
-  delete a.authInvalidReason
-  delete a.authInvalidatedAt
+  // A refresh keeps the account's identity: only expiry and plan come from the new tokens.
+  applyGrant(a, set, { exp: id.exp, planType: id.planType }, now)
 }
 
 export type RefreshListener = (alias: string, account: Readonly<Account>) => void | Promise<void>
@@ -131,7 +122,7 @@ export class Refresher {
       if (unlessValidFor !== undefined && a.expiresAt - this.clock.now() > unlessValidFor && !a.refreshPendingSince) {
         return { fresh: structuredClone(a) }
       }
-      a.refreshPendingSince = this.clock.now()
+      markRefreshPending(a, this.clock.now())
       return { spent: a.refreshToken }
     })
     if ('fresh' in start) return start.fresh
@@ -212,16 +203,17 @@ export class Refresher {
     await this.store.update((d) => {
       const a = d.accounts[alias]
       if (!a) return
-      delete a.refreshPendingSince
+      clearRefreshPending(a)
       // Tokens adopted meanwhile (from Codex, a sign-in) are not what failed.
       if (a.refreshToken !== spent) return
       if (err.permanent) {
-        a.authInvalid = true
-        a.authInvalidatedAt = now
-        a.authInvalidReason = `token refresh rejected (${err.code}); sign in again`
+        markAuthInvalid(a, `token refresh rejected (${err.code}); sign in again`, now)
       } else {
-        a.cooldownUntil = now + REFRESH_COOLDOWN_MS
-        a.cooldownReason = `token refresh failed (${TRANSIENT_TEXT[err.code] ?? err.code}) after ${err.attempts} attempt(s)`
+        setCooldown(
+          a,
+          now + REFRESH_COOLDOWN_MS,
+          `token refresh failed (${TRANSIENT_TEXT[err.code] ?? err.code}) after ${err.attempts} attempt(s)`,
+        )
       }
     })
     this.logger.warn('token refresh failed', {
