@@ -26,6 +26,7 @@ import { Refresher } from './tokens/refresher.js'
 import type { DaemonLogger } from './log/logger.js'
 import { createDispatcher, type Handlers } from './server/dispatch.js'
 import { SocketServer } from './server/socket-server.js'
+import type { StoreFs } from './store/fs.js'
 import { AccountStore } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
 
@@ -34,6 +35,8 @@ export interface AppDeps {
   logger: DaemonLogger
   clock?: Clock
   fetch?: FetchFn
+  /** The file system the store and the Codex write-back use (tests inject failures). */
+  fs?: StoreFs
   /** Uniform in [0, 1) for the `random` strategy; tests seed it. */
   random?: () => number
   /** Tests of token.get alone turn the background refresher off so it cannot race them. */
@@ -57,7 +60,13 @@ export interface App {
 export async function startApp(deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock
   const { config, logger } = deps
-  const store = await AccountStore.open({ file: config.storeFile, passphrase: config.passphrase, logger, clock })
+  const store = await AccountStore.open({
+    file: config.storeFile,
+    passphrase: config.passphrase,
+    logger,
+    clock,
+    fs: deps.fs,
+  })
   const bus = new EventBus(clock)
   const oauth = createOAuthClient({ issuer: config.issuer, fetch: deps.fetch ?? fetch, clock, logger })
   const refresher = new Refresher(store, oauth, bus, clock, logger)

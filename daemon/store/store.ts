@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path'
+import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { Clock, Logger, Timer } from '../deps.js'
 import { describeInvalid, encodeAtRest } from './codec.js'
 import { KeyCache, newSalt, type Kdf } from './crypto.js'
@@ -99,7 +100,9 @@ export class AccountStore {
    * `data` unchanged, if the mutator throws or the write fails.
    */
   update<T>(mutate: (draft: StoreData) => T): Promise<T> {
-    if (this.closed) return Promise.reject(new Error(`the store ${this.path} is closed`))
+    if (this.closed) {
+      return Promise.reject(new RpcError(ErrorCode.STORE_UNAVAILABLE, 'the account store is closed (daemon stopping)'))
+    }
     return this.enqueue(async () => {
       const draft = structuredClone(this.current)
       const result = mutate(draft)
@@ -163,7 +166,7 @@ export class AccountStore {
       try {
         await this.commit(structuredClone(this.current))
       } catch (err) {
-        this.opts.logger.error(`could not write usage counters to ${this.path}: ${(err as Error).message}`)
+        this.opts.logger.warn(`usage counters not written to ${this.path}; the next write retries`)
         throw err
       }
     })
@@ -176,7 +179,11 @@ export class AccountStore {
     const seq = this.touchSeq
     this.touchedDuringWrite = []
     try {
-      await this.persist(next)
+      try {
+        await this.persist(next)
+      } catch (err) {
+        throw this.unavailable(err)
+      }
       for (const replay of this.touchedDuringWrite) {
         // The write is durable: a counter whose account this update removed must not undo that.
         try {
@@ -188,6 +195,21 @@ export class AccountStore {
     }
     this.current = next
     this.persistedTouchSeq = seq
+  }
+
+  /**
+   * The one place a failed write becomes STORE_UNAVAILABLE: the cause (a path
+   * and an errno, never a token) goes to the log, the caller gets the code.
+   */
+  private unavailable(err: unknown): RpcError {
+    this.opts.logger.error('could not write the account store', {
+      path: this.path,
+      error: err instanceof Error ? err.message : String(err),
+    })
+    return new RpcError(
+      ErrorCode.STORE_UNAVAILABLE,
+      'the account store could not be written (disk full or read-only?); see the daemon log',
+    )
   }
 
   private async persist(next: StoreData): Promise<void> {

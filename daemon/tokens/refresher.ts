@@ -1,4 +1,3 @@
-import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import { identityFromTokens, isNewerToken, sameIdentity } from '../auth/jwt.js'
 import type { OAuthClient, TokenSet } from '../auth/oauth-client.js'
 import { isRefreshError, RefreshError } from '../auth/oauth-errors.js'
@@ -116,7 +115,7 @@ export class Refresher {
     // queued before it (a pair adopted from Codex, a new sign-in), so a token replaced
     // meanwhile is never presented. The mark itself tells the next start, should we die
     // after the issuer rotated but before the new pair is saved, to check this token.
-    const start = await this.save(alias, (d): { fresh: Account } | { spent: string } => {
+    const start = await this.save((d): { fresh: Account } | { spent: string } => {
       const a = d.accounts[alias]
       if (!a) throw new AccountGoneError(`account ${alias} no longer exists`)
       if (unlessValidFor !== undefined && a.expiresAt - this.clock.now() > unlessValidFor && !a.refreshPendingSince) {
@@ -146,7 +145,7 @@ export class Refresher {
 
   /** Saves a rotated pair; on a store failure it stays in memory and the next refresh retries the save. */
   private async retrySave(alias: string, pair: UnsavedPair, reason: string): Promise<Account> {
-    const saved = await this.save(alias, (d) => {
+    const saved = await this.save((d) => {
       const a = d.accounts[alias]
       if (!a) throw new AccountGoneError(`account ${alias} was removed during its refresh`)
       // Something replaced the token we spent (a re-login, an adoption): keep ours only
@@ -181,21 +180,9 @@ export class Refresher {
     return saved
   }
 
-  /** store.update, with a failure to persist reported as STORE_UNAVAILABLE (never as a refresh error). */
-  private async save<T>(alias: string, mutate: (d: StoreData) => T): Promise<T> {
-    try {
-      return await this.store.update(mutate)
-    } catch (err) {
-      if (err instanceof AccountGoneError) throw err
-      this.logger.error('could not save tokens to the store', {
-        alias,
-        error: err instanceof Error ? err.message : String(err),
-      })
-      throw new RpcError(
-        ErrorCode.STORE_UNAVAILABLE,
-        'the account store could not be written (disk full or read-only?); see the daemon log',
-      )
-    }
+  /** A store that cannot be written rejects with STORE_UNAVAILABLE (never a refresh error); the pair stays in `unsaved`. */
+  private save<T>(mutate: (d: StoreData) => T): Promise<T> {
+    return this.store.update(mutate)
   }
 
   private async recordFailure(alias: string, spent: string, err: RefreshError): Promise<void> {
