@@ -89,7 +89,7 @@ beforeAll(async () => {
   file = readFileSync(dirs.logFile, 'utf8')
 })
 
-afterAll(async () => {
+afterAll(() => {
   cleanup(dirs)
 })
 
