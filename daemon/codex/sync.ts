@@ -4,6 +4,7 @@
  * Codex to another account on request. Every file operation runs through one
  * queue, so a watcher check never interleaves with a write.
  */
+import { SerialQueue } from '../store/serial-queue.js'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { CodexSyncResult } from '../../protocol/methods.js'
 import { isJwt } from '../auth/jwt.js'
@@ -54,7 +55,7 @@ export interface CodexSyncStats {
 export class CodexSync {
   private lastHash: string | undefined
   private last: CodexSyncResult
-  private chain: Promise<unknown> = Promise.resolve()
+  private readonly queue = new SerialQueue()
   private stopped = true
   readonly stats: CodexSyncStats = { reads: 0, duplicates: 0, adopted: 0, writes: 0 }
   private readonly watcher: AuthFileWatcher
@@ -109,12 +110,12 @@ export class CodexSync {
   async stop(): Promise<void> {
     this.stopped = true
     await this.watcher.stop()
-    await this.chain.catch(() => {})
+    await this.queue.idle()
   }
 
   /** Resolves once every queued read and write-back is done (a write-back runs after its refresh returns). */
   async settled(): Promise<void> {
-    await this.chain.catch(() => {})
+    await this.queue.idle()
   }
 
   /** `codex.sync`: read auth.json now, even when its content was seen before. */
@@ -238,8 +239,6 @@ export class CodexSync {
   }
 
   private serial<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(job, job)
-    this.chain = run.catch(() => {})
-    return run
+    return this.queue.run(job)
   }
 }

@@ -6,6 +6,7 @@ import { KeyCache, newSalt, type Kdf } from './crypto.js'
 import { AtomicWriter, ensureStoreDir, exists, nodeFs, removeStaleTemps, type StoreFs } from './fs.js'
 import { loadStore, type Loaded } from './load.js'
 import { StoreLock } from './lock.js'
+import { SerialQueue } from './serial-queue.js'
 import type { StoreData } from './schema.js'
 
 export { StoreEncryptedError, StoreLockedError, StoreVersionError } from './errors.js'
@@ -35,7 +36,7 @@ export class AccountStore {
   private current: StoreData
   private atRest: Buffer | undefined
   private onDisk: boolean
-  private tail: Promise<unknown> = Promise.resolve()
+  private readonly queue = new SerialQueue()
   private closed = false
   /** Touches applied since the snapshot a running write started from. */
   private touchedDuringWrite: Array<(draft: StoreData) => void> | undefined
@@ -141,7 +142,7 @@ export class AccountStore {
       this.touchTimer = undefined
       await this.writeTouches()
     }
-    await this.tail
+    await this.queue.idle()
   }
 
   async close(): Promise<void> {
@@ -155,9 +156,7 @@ export class AccountStore {
   }
 
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(job, job)
-    this.tail = run.catch(() => {})
-    return run
+    return this.queue.run(job)
   }
 
   private writeTouches(): Promise<void> {
