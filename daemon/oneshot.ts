@@ -19,7 +19,9 @@ export const ONESHOT_METHODS = ['accounts.add', 'accounts.remove', 'accounts.set
 export async function runOneshot(config: DaemonConfig, logger: DaemonLogger, requestLine: string): Promise<string> {
   const opts = { file: config.storeFile, passphrase: config.passphrase, logger, clock: systemClock }
   return withStoreLock(opts, async (store) => {
-    const all = accountHandlers({ accounts: new AccountService(store, new EventBus(systemClock), systemClock) })
+    const all = accountHandlers({
+      accounts: new AccountService({ store, bus: new EventBus(systemClock), clock: systemClock }),
+    })
     const allowed = Object.fromEntries(
       Object.entries(all).filter(([m]) => (ONESHOT_METHODS as readonly string[]).includes(m)),
     )

@@ -25,13 +25,23 @@ export function requireAccount(data: StoreData, alias: string): Account {
   return acc
 }
 
+export interface AccountServiceDeps {
+  store: AccountStore
+  bus: EventBus
+  clock: Clock
+}
+
 /** Account bookkeeping: everything the `accounts.*` methods do, minus tokens' lifecycle. */
 export class AccountService {
-  constructor(
-    private readonly store: AccountStore,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-  ) {}
+  private readonly store: AccountStore
+  private readonly bus: EventBus
+  private readonly clock: Clock
+
+  constructor(deps: AccountServiceDeps) {
+    this.store = deps.store
+    this.bus = deps.bus
+    this.clock = deps.clock
+  }
 
   view(alias: string): AccountView {
     const data = this.store.data

@@ -20,7 +20,8 @@ import { noLock, type CodexLock } from './lock.js'
 import { readAuthFile } from './reader.js'
 import { AuthFileWatcher } from './watcher.js'
 import { writePair, type WriteContext, type WriteMode, type WriteOutcome } from './writeback.js'
-import { sweepTemps } from './writer.js'
+import { CodexFileWriter } from './writer.js'
+import { nodeFs, type StoreFs } from '../store/fs.js'
 
 /** `codex.use` refreshes first when the token has less life than this (Codex refreshes under 300 s). */
 export const USE_MIN_LIFETIME_MS = 15 * 60_000
@@ -33,6 +34,8 @@ export interface CodexSyncOptions {
   clock: Clock
   logger: Logger
   lock?: CodexLock
+  /** The file system auth.json is written through (default node:fs). */
+  fs?: StoreFs
   debounceMs?: number
   safetyNetMs?: number
   readDelays?: readonly number[]
@@ -76,6 +79,7 @@ export class CodexSync {
       clock: opts.clock,
       logger: opts.logger,
       lock: opts.lock ?? noLock,
+      writer: new CodexFileWriter(opts.fs ?? nodeFs),
       readDelays: opts.readDelays,
       adopt: (tokens, hash) => this.adopt(tokens, hash, 'write-back'),
       wrote: (hash) => {
@@ -103,7 +107,7 @@ export class CodexSync {
 
   async start(): Promise<void> {
     this.stopped = false
-    await sweepTemps(this.opts.file)
+    await this.ctx.writer.sweepTemps(this.opts.file)
     await this.watcher.start()
   }
 

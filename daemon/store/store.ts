@@ -18,6 +18,8 @@ export interface StoreOptions {
   passphrase?: string
   logger: Logger
   clock: Clock
+  /** Wall time for the lock's staleness checks against file mtimes (default the system clock). */
+  wallClock?: Clock
   /** Default true: hold the store lock for the store's life. */
   lock?: boolean
   /** Seams for tests: failure injection and counting key derivations. */

@@ -20,6 +20,14 @@ export interface KeepAliveOptions {
   random?: () => number
 }
 
+export interface KeepAliveDeps extends KeepAliveOptions {
+  store: AccountStore
+  refresher: Refresher
+  bus: EventBus
+  clock: Clock
+  logger: Logger
+}
+
 /**
  * Keeps idle accounts alive (invariant 5): each enabled, valid account is due
  * ahead of expiry (with jitter) and at least every idleRefreshMs. One timer for
@@ -35,14 +43,21 @@ export class KeepAlive {
   private readonly heldOff = new Map<string, { failures: number; until: number }>()
   private offBus: (() => void) | undefined
 
-  constructor(
-    private readonly store: AccountStore,
-    private readonly refresher: Refresher,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly opts: KeepAliveOptions = {},
-  ) {}
+  private readonly store: AccountStore
+  private readonly refresher: Refresher
+  private readonly bus: EventBus
+  private readonly clock: Clock
+  private readonly logger: Logger
+  private readonly opts: KeepAliveOptions
+
+  constructor(deps: KeepAliveDeps) {
+    this.store = deps.store
+    this.refresher = deps.refresher
+    this.bus = deps.bus
+    this.clock = deps.clock
+    this.logger = deps.logger
+    this.opts = { jitter: deps.jitter, random: deps.random }
+  }
 
   start(): void {
     this.offBus = this.bus.subscribe(['account.updated', 'token.refreshed', 'store.reloaded'], () => this.reschedule())

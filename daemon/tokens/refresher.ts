@@ -43,6 +43,14 @@ function applyPair(a: Account, set: TokenSet, now: number): void {
   applyGrant(a, set, { exp: id.exp, planType: id.planType }, now)
 }
 
+export interface RefresherDeps {
+  store: AccountStore
+  oauth: OAuthClient
+  bus: EventBus
+  clock: Clock
+  logger: Logger
+}
+
 export type RefreshListener = (alias: string, account: Readonly<Account>) => void | Promise<void>
 
 /**
@@ -56,13 +64,19 @@ export class Refresher {
   private readonly unsaved = new Map<string, UnsavedPair>()
   private readonly listeners: RefreshListener[] = []
 
-  constructor(
-    private readonly store: AccountStore,
-    private readonly oauth: OAuthClient,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-  ) {}
+  private readonly store: AccountStore
+  private readonly oauth: OAuthClient
+  private readonly bus: EventBus
+  private readonly clock: Clock
+  private readonly logger: Logger
+
+  constructor(deps: RefresherDeps) {
+    this.store = deps.store
+    this.oauth = deps.oauth
+    this.bus = deps.bus
+    this.clock = deps.clock
+    this.logger = deps.logger
+  }
 
   /** Runs after every successful refresh, once the pair is durable (e.g. Codex write-back). */
   onRefreshed(fn: RefreshListener): void {
