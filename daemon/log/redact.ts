@@ -97,11 +97,6 @@ export function redactValue(value: unknown): unknown {
   return walk(value, 0, false, new WeakSet())
 }
 
-/** One log entry's fields, top-level keys included: `{ refreshToken }` loses its value here. */
-export function redactFields(fields: Record<string, unknown>): Record<string, unknown> {
-  return redactValue(fields) as Record<string, unknown>
-}
-
 /** Redacts one named field of a record (the logger's format works on winston's info in place). */
 export function redactEntry(key: string, value: unknown): unknown {
   return walk(value, 1, secretKey(key, value), new WeakSet())
