@@ -81,8 +81,11 @@ describe('AccountStore: the store lock', () => {
 
     await rmdir(lock.lockDir)
     await clock.advance(10_000)
-    await vi.waitFor(async () => expect(await readFile(lock.pidFile, 'utf8')).toBe(`${process.pid}\n`))
-    expect(logger.lines.some((l) => l.level === 'warn' && /re-acquired/.test(l.message))).toBe(true)
+    // The pid file is written a moment before the log line: wait for both.
+    await vi.waitFor(async () => {
+      expect(await readFile(lock.pidFile, 'utf8')).toBe(`${process.pid}\n`)
+      expect(logger.lines.some((l) => l.level === 'warn' && /re-acquired/.test(l.message))).toBe(true)
+    })
     await lock.release()
   })
 
