@@ -93,7 +93,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     spawn: deps.spawn ?? spawn,
   })
   const logins = createLoginManager(config, { oauth, accounts, fetch: deps.fetch ?? fetch, clock, logger })
-  const settings = new SettingsService(store, bus, clock)
+  const settings = new SettingsService({ store, bus, clock })
   // New keep-alive intervals take effect now, not at the next account event.
   settings.onChange(() => {
     if (!deps.noKeepAlive) keepAlive.reschedule()
@@ -121,7 +121,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     tokens,
     keepAlive,
     report: (p) => intake.report(p),
-    rotation: new RotationService(store, selector, settings, bus, clock),
+    rotation: new RotationService({ store, selector, settings, bus, clock }),
     settings,
     limitsProbe,
     version: PACKAGE_VERSION,

@@ -12,15 +12,29 @@ import { tierOf } from './order.js'
 import type { RotationSelector } from './selector.js'
 import type { SettingsService } from './settings.js'
 
+export interface RotationServiceDeps {
+  store: AccountStore
+  selector: RotationSelector
+  settings: SettingsService
+  bus: EventBus
+  clock: Clock
+}
+
 /** rotation.*: what the rotation is doing, which strategy it uses, and force mode. */
 export class RotationService {
-  constructor(
-    private readonly store: AccountStore,
-    private readonly selector: RotationSelector,
-    private readonly settings: SettingsService,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-  ) {}
+  private readonly store: AccountStore
+  private readonly selector: RotationSelector
+  private readonly settings: SettingsService
+  private readonly bus: EventBus
+  private readonly clock: Clock
+
+  constructor(deps: RotationServiceDeps) {
+    this.store = deps.store
+    this.selector = deps.selector
+    this.settings = deps.settings
+    this.bus = deps.bus
+    this.clock = deps.clock
+  }
 
   force(): ForceState {
     return forceState(this.store.data, this.clock.now())

@@ -43,6 +43,12 @@ function invalid(fields: FieldError[]): RpcError {
   return new RpcError(ErrorCode.INVALID_PARAMS, `invalid settings: ${fields.map((f) => f.path).join(', ')}`, { fields })
 }
 
+export interface SettingsServiceDeps {
+  store: AccountStore
+  bus: EventBus
+  clock: Clock
+}
+
 /**
  * settings.get|update|reset|applyPreset. Every change is validated as a whole
  * (thresholds in 0–100 and critical < low, weights in (0,1] summing to 1,
@@ -52,11 +58,15 @@ function invalid(fields: FieldError[]): RpcError {
 export class SettingsService {
   private readonly listeners: Array<(s: Settings) => void> = []
 
-  constructor(
-    private readonly store: AccountStore,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-  ) {}
+  private readonly store: AccountStore
+  private readonly bus: EventBus
+  private readonly clock: Clock
+
+  constructor(deps: SettingsServiceDeps) {
+    this.store = deps.store
+    this.bus = deps.bus
+    this.clock = deps.clock
+  }
 
   /** Runs after every saved change (the composition root re-arms keep-alive with it). */
   onChange(fn: (s: Settings) => void): void {
