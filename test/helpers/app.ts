@@ -32,6 +32,7 @@ export async function startTestApp(
   const app = await startApp({
     config,
     logger,
+    pid: process.pid,
     clock: opts.clock,
     fetch: opts.fetch,
     fs: opts.fs,
