@@ -1,4 +1,5 @@
 import type { Timer } from '../deps.js'
+import { SerialQueue } from '../store/serial-queue.js'
 import type { Account, StoreData } from '../store/schema.js'
 import { addSample, bucketAt, compact, HOUR_MS, type Sample, type StoredBucket } from './buckets.js'
 import { encodeHistory, loadHistory, type AccountHistory, type UsageFileDeps } from './file.js'
@@ -19,7 +20,7 @@ export class UsageHistory {
   private readonly accounts = new Map<string, AccountHistory>()
   private timer: Timer | undefined
   private dirty = false
-  private tail: Promise<void> = Promise.resolve()
+  private readonly queue = new SerialQueue()
   private closed = false
 
   private constructor(private readonly deps: UsageFileDeps & { data: () => Readonly<StoreData> }) {}
@@ -85,7 +86,7 @@ export class UsageHistory {
       this.timer = undefined
     }
     if (this.dirty) await this.write()
-    await this.tail
+    await this.queue.idle()
   }
 
   async close(): Promise<void> {
@@ -112,7 +113,7 @@ export class UsageHistory {
 
   /** One write at a time; a change made while one runs is picked up by the next. */
   private write(): Promise<void> {
-    const run = this.tail.then(async () => {
+    return this.queue.run(async () => {
       if (!this.dirty) return
       this.dirty = false
       this.compactAll()
@@ -125,7 +126,5 @@ export class UsageHistory {
         this.deps.logger.warn(`could not write the usage history ${this.deps.path}: ${(err as Error).message}`)
       }
     })
-    this.tail = run
-    return run
   }
 }

@@ -2,7 +2,7 @@ import { ALERT_TOPICS } from '../../protocol/alerts.js'
 import type { Clock, Logger } from '../deps.js'
 import type { EventBus } from '../events.js'
 import { readSettings } from '../settings/read.js'
-import { AtomicWriter, nodeFs, type StoreFs } from '../store/fs.js'
+import { AtomicWriter, removeStaleTemps, type StoreFs } from '../store/fs.js'
 import type { AccountStore } from '../store/store.js'
 import { AlertMonitor } from './alerts.js'
 import { USAGE_FILE_VERSION, usageFilePath } from './file.js'
@@ -17,7 +17,9 @@ export interface UsageDeps {
   logger: Logger
   spawn: NotifySpawn
   platform: string
-  fs?: StoreFs
+  fs: StoreFs
+  /** Names temp files (see AtomicWriter). */
+  pid: number
 }
 
 export interface Usage {
@@ -30,12 +32,14 @@ export interface Usage {
 
 /** The usage component: history beside the store, usage.get, alerts and the daemon's own notifications. */
 export async function createUsage(deps: UsageDeps): Promise<Usage> {
-  const fs = deps.fs ?? nodeFs
-  const { store, bus, clock, logger } = deps
+  const { store, bus, clock, logger, fs } = deps
+  const path = usageFilePath(store.path)
+  // Temps a crashed run left: ours to remove, the daemon holds the store lock.
+  await removeStaleTemps(fs, path, logger).catch(() => {})
   const history = await UsageHistory.open({
-    path: usageFilePath(store.path),
+    path,
     fs,
-    writer: new AtomicWriter(fs),
+    writer: new AtomicWriter(fs, deps.pid),
     sealer: store.sealer(USAGE_FILE_VERSION),
     clock,
     logger,

@@ -1,6 +1,7 @@
 import { startApp, type App } from '../../daemon/app.js'
 import { resolveConfig } from '../../daemon/config.js'
 import type { Clock, FetchFn } from '../../daemon/deps.js'
+import type { StoreFs } from '../../daemon/store/fs.js'
 import { createLogger } from '../../daemon/log/logger.js'
 import type { NotifySpawn } from '../../daemon/usage/notifier.js'
 import { RpcClient } from '../../client/rpc/client.js'
@@ -21,6 +22,7 @@ export async function startTestApp(
     env?: Record<string, string>
     clock?: Clock
     fetch?: FetchFn
+    fs?: StoreFs
     dirs?: TestDirs
     noKeepAlive?: boolean
     notifySpawn?: NotifySpawn
@@ -36,6 +38,7 @@ export async function startTestApp(
     pid: process.pid,
     clock: opts.clock,
     fetch: opts.fetch,
+    fs: opts.fs,
     noKeepAlive: opts.noKeepAlive,
     // No test raises a real desktop notification.
     notifySpawn: opts.notifySpawn ?? (() => Promise.resolve(false)),

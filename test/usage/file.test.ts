@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { usageFilePath } from '../../daemon/usage/file.js'
@@ -120,5 +120,18 @@ describe('the usage file', () => {
     const aside = asideFiles(file)
     expect(aside).toHaveLength(1)
     expect(readFileSync(aside[0])).toEqual(foreign)
+  })
+
+  it('a temp file a crashed write left is removed at the next start', async () => {
+    dirs = makeDirs()
+    const clock = new FakeClock()
+    app = await startUsageApp({ dirs, clock })
+    await app.close()
+    app = undefined
+    const file = usageFilePath(dirs.storeFile)
+    const temp = join(dirname(file), `.${file.slice(dirname(file).length + 1)}.tmp-99999-1`)
+    writeFileSync(temp, '{"version":1,')
+    app = await startUsageApp({ dirs, clock })
+    expect(existsSync(temp)).toBe(false)
   })
 })
