@@ -38,6 +38,8 @@ export interface AppDeps {
   random?: () => number
   /** Tests of token.get alone turn the background refresher off so it cannot race them. */
   noKeepAlive?: boolean
+  /** A listening socket inherited from the service manager (socket activation); else we bind the path. */
+  listenFd?: number
   /** Called when a client asked the daemon to stop. */
   onShutdownRequest?: () => void
 }
@@ -121,7 +123,12 @@ export async function startApp(deps: AppDeps): Promise<App> {
   await refresher.recoverInterrupted(10_000)
   if (!deps.noKeepAlive) keepAlive.start()
   await codex.start()
-  const server = new SocketServer({ path: config.socketPath, dispatcher: createDispatcher(handlers, logger), logger })
+  const server = new SocketServer({
+    path: config.socketPath,
+    dispatcher: createDispatcher(handlers, logger),
+    logger,
+    inheritedFd: deps.listenFd,
+  })
   try {
     await server.listen()
   } catch (err) {
@@ -132,6 +139,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   }
   logger.info('daemon ready', {
     socket: config.socketPath,
+    activated: deps.listenFd !== undefined,
     store: store.path,
     accounts: Object.keys(store.data.accounts).length,
   })

@@ -4,6 +4,7 @@ import { startApp, type App } from './app.js'
 import { runOneshot } from './oneshot.js'
 import { resolveConfig } from './config.js'
 import { createLogger } from './log/logger.js'
+import { takeListenFd } from './server/listen-fds.js'
 import { SocketSetupError } from './server/socket-path.js'
 import { StoreEncryptedError, StoreLockedError } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
@@ -56,7 +57,8 @@ async function main(): Promise<void> {
   })
 
   try {
-    app = await startApp({ config, logger, onShutdownRequest: () => void exit(0) })
+    const listenFd = takeListenFd(process.env, process.pid)
+    app = await startApp({ config, logger, listenFd, onShutdownRequest: () => void exit(0) })
   } catch (err) {
     const known =
       err instanceof StoreLockedError || err instanceof StoreEncryptedError || err instanceof SocketSetupError
