@@ -21,6 +21,8 @@ import { ReportIntake } from './rotation/report.js'
 import { RotationSelector } from './rotation/selector.js'
 import { RotationService } from './rotation/service.js'
 import { SettingsService } from './rotation/settings.js'
+import { readSettings } from './rotation/settings-read.js'
+import { proxiedFetch } from './net/proxy.js'
 import { KeepAlive } from './tokens/keepalive.js'
 import { Refresher } from './tokens/refresher.js'
 import type { DaemonLogger } from './log/logger.js'
@@ -61,7 +63,16 @@ export async function startApp(deps: AppDeps): Promise<App> {
   const { config, logger } = deps
   const store = await AccountStore.open({ file: config.storeFile, passphrase: config.passphrase, logger, clock })
   const bus = new EventBus(clock)
-  const oauth = createOAuthClient({ issuer: config.issuer, fetch: deps.fetch ?? fetch, clock, logger })
+  // The one fetch every outbound call uses, wrapped once here so the call sites stay proxy-unaware.
+  const net =
+    deps.fetch ??
+    proxiedFetch({
+      env: config.env,
+      setting: () => readSettings(store.data).proxy,
+      logger,
+      direct: fetch,
+    })
+  const oauth = createOAuthClient({ issuer: config.issuer, fetch: net, clock, logger })
   const refresher = new Refresher(store, oauth, bus, clock, logger)
   const selector = new RotationSelector({
     store,
@@ -72,7 +83,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   const keepAlive = new KeepAlive(store, refresher, bus, clock, logger)
   const accounts = new AccountService(store, bus, clock)
   const codex = createCodexSync(config, { accounts, store, refresher, clock, logger })
-  const logins = createLoginManager(config, { oauth, accounts, fetch: deps.fetch ?? fetch, clock, logger })
+  const logins = createLoginManager(config, { oauth, accounts, fetch: net, clock, logger })
   const settings = new SettingsService(store, bus, clock)
   // New keep-alive intervals take effect now, not at the next account event.
   settings.onChange(() => {
@@ -85,7 +96,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     bus,
     clock,
     logger,
-    fetch: deps.fetch ?? fetch,
+    fetch: net,
     baseUrl: config.chatgptBaseUrl,
   })
   const components: Components = {

@@ -19,12 +19,14 @@ export interface ConfigInput {
   env: Record<string, string | undefined>
   home?: string
   passphraseFile?: string
+  /** Read by main.ts from stdin (`--passphrase-stdin`): how a client hands it over without an environment variable. */
+  passphrase?: string
 }
 
 /** Everything the daemon needs from its environment, resolved once, at start, never at import. */
-export function resolveConfig({ env, home = homedir(), passphraseFile }: ConfigInput): DaemonConfig {
+export function resolveConfig({ env, home = homedir(), passphraseFile, passphrase: given }: ConfigInput): DaemonConfig {
   const p = { env, home }
-  let passphrase = paths.passphrase(p)
+  let passphrase = given || paths.passphrase(p)
   if (passphraseFile) {
     passphrase = readFileSync(passphraseFile, 'utf8').replace(/\r?\n$/, '')
     if (!passphrase) throw new Error(`passphrase file ${passphraseFile} is empty`)

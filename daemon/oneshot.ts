@@ -7,6 +7,9 @@ import type { DaemonLogger } from './log/logger.js'
 import { createDispatcher, receiveLine, type CallContext } from './server/dispatch.js'
 import { withStoreLock } from './store/store.js'
 
+/** The one-shot's exit code when a daemon holds the store (EX_TEMPFAIL); the CLI then asks that daemon. */
+export const ONESHOT_EXIT_LOCKED = 75
+
 /** The account changes the CLI may make while no daemon runs. */
 export const ONESHOT_METHODS = ['accounts.add', 'accounts.remove', 'accounts.setEnabled', 'accounts.update'] as const
 
@@ -17,7 +20,7 @@ export const ONESHOT_METHODS = ['accounts.add', 'accounts.remove', 'accounts.set
  * The CLI reaches this through `opencode-multi-authd --oneshot`, never by import.
  */
 export async function runOneshot(config: DaemonConfig, logger: DaemonLogger, requestLine: string): Promise<string> {
-  const opts = { file: config.storeFile, passphrase: config.passphrase, logger, clock: systemClock }
+  const opts = { file: config.storeFile, passphrase: config.passphrase, logger, clock: systemClock, oneshot: true }
   return withStoreLock(opts, async (store) => {
     const all = accountHandlers({ accounts: new AccountService(store, new EventBus(systemClock), systemClock) })
     const allowed = Object.fromEntries(

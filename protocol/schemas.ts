@@ -101,6 +101,12 @@ export const settingsSchema = z
       .int()
       .min(HOUR)
       .max(60 * 24 * HOUR),
+    /** Proxy for the daemon's outbound calls (http:// or https:// URL); over HTTPS_PROXY/HTTP_PROXY. '' = none. */
+    proxy: z
+      .string()
+      .max(2048)
+      .refine((v) => v === '' || /^https?:\/\/[^\s/]+/.test(v), 'an http:// or https:// proxy URL, or "" for none')
+      .optional(),
   })
   .superRefine((s, ctx) => {
     if (s.criticalThreshold >= s.lowThreshold) {
@@ -133,6 +139,7 @@ export const DEFAULT_SETTINGS: Settings = {
   preferProAccounts: false,
   refreshAheadMs: 24 * HOUR,
   idleRefreshMs: 4 * 24 * HOUR,
+  proxy: undefined,
 }
 
 export interface ForceState {

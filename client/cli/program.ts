@@ -12,6 +12,9 @@ import { registerSettings } from './commands/settings.js'
 import { registerStrategy } from './commands/strategy.js'
 import { registerUse } from './commands/use.js'
 import { registerLimits } from './commands/limits.js'
+import { registerService } from './commands/service.js'
+import { registerCompletion } from './commands/completion.js'
+import { registerDoctor } from './commands/doctor.js'
 
 // Commander hands an action its positional args, then its options, then the command.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -54,6 +57,9 @@ export function buildProgram(version: string): Command {
   registerStrategy(program, run)
   registerSettings(program, run)
   registerLimits(program, run)
+  registerService(program, run)
+  registerDoctor(program, run)
+  registerCompletion(program, run)
   return program
 }
 
