@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
+import { SECRET_ENV } from '../protocol/child-env.js'
 import * as paths from '../protocol/paths.js'
 
 export interface DaemonConfig {
@@ -43,4 +44,9 @@ export function resolveConfig({ env, home = homedir(), passphraseFile, passphras
     env,
     home,
   }
+}
+
+/** Once the passphrase is in the config, the environment forgets it: nothing we spawn later can inherit it. */
+export function forgetSecrets(env: Record<string, string | undefined>): void {
+  for (const key of SECRET_ENV) delete env[key]
 }

@@ -2,12 +2,11 @@
 import { parseArgs } from 'node:util'
 import { startApp, type App } from './app.js'
 import { ONESHOT_EXIT_LOCKED, runOneshot } from './oneshot.js'
-import { resolveConfig } from './config.js'
+import { forgetSecrets, resolveConfig } from './config.js'
 import { createLogger } from './log/logger.js'
 import { takeListenFd } from './server/listen-fds.js'
 import { SocketSetupError } from './server/socket-path.js'
 import { StoreEncryptedError, StoreLockedError } from './store/store.js'
-import { SECRET_ENV } from '../protocol/child-env.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
 
 const USAGE = `Usage: opencode-multi-authd [--passphrase-file FILE | --passphrase-stdin] [--oneshot] [--version] [--help]
@@ -36,7 +35,7 @@ async function main(): Promise<void> {
   const given = values['passphrase-stdin'] ? await readPassphrase() : undefined
   const config = resolveConfig({ env: process.env, passphraseFile: values['passphrase-file'], passphrase: given })
   // Read once; no child of ours (flock, anything later) inherits it, nor does /proc/<pid>/environ show it to us again.
-  for (const key of SECRET_ENV) delete process.env[key]
+  forgetSecrets(process.env)
   if (values.oneshot) return oneshot(config)
   const logger = createLogger({ level: config.logLevel, file: config.logFile })
   let app: App | undefined
