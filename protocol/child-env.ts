@@ -35,11 +35,17 @@ const KEEP = new Set([
 export const SECRET_ENV = ['OPENCODE_MULTI_AUTH_PASSPHRASE', 'CODEX_SOFT_STORE_PASSPHRASE'] as const
 
 export function childEnv(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = Object.create(null) as Record<string, string>
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) continue
-    if ((SECRET_ENV as readonly string[]).includes(k)) continue
-    if (KEEP.has(k) || k.startsWith('LC_') || k.startsWith('XDG_') || k.startsWith('OPENCODE_MULTI_AUTH_')) out[k] = v
-  }
-  return out
+  // fromEntries defines own properties: a "__proto__" key cannot reach the prototype. (A
+  // null-prototype object is no option here: child_process.spawn mishandles one as env.)
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (e): e is [string, string] =>
+        e[1] !== undefined &&
+        !(SECRET_ENV as readonly string[]).includes(e[0]) &&
+        (KEEP.has(e[0]) ||
+          e[0].startsWith('LC_') ||
+          e[0].startsWith('XDG_') ||
+          e[0].startsWith('OPENCODE_MULTI_AUTH_')),
+    ),
+  )
 }
