@@ -64,7 +64,7 @@ async function main(): Promise<void> {
 
   try {
     const listenFd = takeListenFd(process.env, process.pid)
-    app = await startApp({ config, logger, listenFd, onShutdownRequest: () => void exit(0) })
+    app = await startApp({ config, logger, pid: process.pid, listenFd, onShutdownRequest: () => void exit(0) })
   } catch (err) {
     const known =
       err instanceof StoreLockedError || err instanceof StoreEncryptedError || err instanceof SocketSetupError

@@ -4,6 +4,7 @@
  * and not in its environment), the daemon's flock, and the daemon forgets the
  * passphrase variable once it has read it.
  */
+import { spawn } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -124,6 +125,7 @@ describe("the daemon's flock child", () => {
       clock: systemClock,
       logger: silentLogger,
       command: fake,
+      spawn,
       env: { PATH: process.env.PATH, HOME: dirs.home, OPENCODE_MULTI_AUTH_PASSPHRASE: 'pw', NODE_OPTIONS: '--inspect' },
     })
     const release = await lock.acquire(dirs.root)
