@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   } catch (err) {
     const known =
       err instanceof StoreLockedError || err instanceof StoreEncryptedError || err instanceof SocketSetupError
-    logger.error(known ? (err as Error).message : 'daemon failed to start', {
+    logger.error(known ? (err).message : 'daemon failed to start', {
       error: known ? undefined : err instanceof Error ? err.stack : String(err),
     })
     await logger.close()
@@ -96,7 +96,7 @@ async function oneshot(config: ReturnType<typeof resolveConfig>): Promise<void> 
     process.stdout.write(`${await runOneshot(config, logger, Buffer.concat(chunks).toString('utf8').trim())}\n`)
   } catch (err) {
     const known = err instanceof StoreLockedError || err instanceof StoreEncryptedError
-    logger.error(known ? (err as Error).message : 'one-shot change failed', { error: known ? undefined : String(err) })
+    logger.error(known ? (err).message : 'one-shot change failed', { error: known ? undefined : String(err) })
     // 75 (EX_TEMPFAIL): a daemon holds the store, so the client should ask it instead.
     process.exitCode = err instanceof StoreLockedError ? ONESHOT_EXIT_LOCKED : 1
   }
