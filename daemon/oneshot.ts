@@ -23,7 +23,7 @@ export async function runOneshot(config: DaemonConfig, logger: DaemonLogger, req
     const allowed = Object.fromEntries(
       Object.entries(all).filter(([m]) => (ONESHOT_METHODS as readonly string[]).includes(m)),
     )
-    const ctx: CallContext = { notify: () => {}, onClose: () => {} }
+    const ctx: CallContext = { notify: () => {}, onClose: () => {}, setSubscription: (off) => off() }
     return JSON.stringify(await receiveLine(createDispatcher(allowed, logger), requestLine, ctx))
   })
 }
