@@ -23,6 +23,20 @@ export interface StoreOptions {
   kdf?: Kdf
 }
 
+/**
+ * Aliases come from outside: the in-memory accounts map has no prototype, so
+ * `toString` or `constructor` is just a name that no account has.
+ */
+function ownAccounts(data: StoreData): StoreData {
+  data.accounts = Object.assign(Object.create(null) as StoreData['accounts'], data.accounts)
+  return data
+}
+
+/** A deep copy whose accounts map has no prototype (structuredClone gives it Object's back). */
+function copyOf(data: StoreData): StoreData {
+  return ownAccounts(structuredClone(data))
+}
+
 /** Hot-path counters are written at most this often. */
 export const TOUCH_DELAY_MS = 1_000
 
@@ -53,7 +67,7 @@ export class AccountStore {
     loaded: Loaded,
     onDisk: boolean,
   ) {
-    this.current = loaded.data
+    this.current = ownAccounts(loaded.data)
     this.atRest = loaded.atRest
     this.onDisk = onDisk
     this.recovered = loaded.recoveredFrom
@@ -101,7 +115,7 @@ export class AccountStore {
   update<T>(mutate: (draft: StoreData) => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`the store ${this.path} is closed`))
     return this.enqueue(async () => {
-      const draft = structuredClone(this.current)
+      const draft = copyOf(this.current)
       const result = mutate(draft)
       // Changes made after an await would miss the write: mutators must be synchronous.
       if (result instanceof Promise) {
@@ -161,7 +175,7 @@ export class AccountStore {
     return this.enqueue(async () => {
       if (this.persistedTouchSeq === this.touchSeq) return
       try {
-        await this.commit(structuredClone(this.current))
+        await this.commit(copyOf(this.current))
       } catch (err) {
         this.opts.logger.error(`could not write usage counters to ${this.path}: ${(err as Error).message}`)
         throw err
@@ -171,6 +185,8 @@ export class AccountStore {
 
   /** Writes `next`; only once it is durable does it become the in-memory state. */
   private async commit(next: StoreData): Promise<void> {
+    // A mutator may have replaced the map wholesale.
+    if (Object.getPrototypeOf(next.accounts) !== null) ownAccounts(next)
     const invalid = describeInvalid(next)
     if (invalid) throw new Error(`refusing to write an invalid store (${invalid})`)
     const seq = this.touchSeq
