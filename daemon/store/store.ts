@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path'
 import type { Clock, Logger, Timer } from '../deps.js'
-import { describeInvalid, encodeAtRest } from './codec.js'
+import { describeInvalid, encodeAtRest, sealAtRest } from './codec.js'
 import { KeyCache, newSalt, type Kdf } from './crypto.js'
 import { AtomicWriter, ensureStoreDir, exists, nodeFs, removeStaleTemps, type StoreFs } from './fs.js'
 import { loadStore, type Loaded } from './load.js'
@@ -227,7 +227,8 @@ export class AccountStore {
   private async afterLoad(loaded: Loaded): Promise<void> {
     if (loaded.migration) {
       const backup = await this.freeName(`${this.path}.pre-migration-${loaded.migration.from}.bak`)
-      await this.writer.write(backup, loaded.migration.bytes)
+      // With a passphrase the original is sealed too: it holds the same tokens.
+      await this.writer.write(backup, await sealAtRest(loaded.migration.bytes, this.keys, this.salt))
       this.opts.logger.info(
         `migrated ${this.path} from layout ${loaded.migration.from} to v2; original kept at ${backup}`,
       )
