@@ -7,7 +7,7 @@ import { systemClock, type Clock, type Logger } from '../deps.js'
 import { Connection, type PartialBudget } from './connection.js'
 import type { CallContext } from './dispatch.js'
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js'
-import { prepareSocketDir, probeSocket, SocketSetupError } from './socket-path.js'
+import { prepareSocketDir, probeSocket, removeStaleSocket, SocketSetupError } from './socket-path.js'
 
 /** Unread event bytes a subscriber may pile up before it is dropped. */
 export const MAX_SUBSCRIBER_BACKLOG = DEFAULT_LIMITS.maxEventBacklogBytes
@@ -56,8 +56,8 @@ export class SocketServer {
     const state = await probeSocket(path)
     if (state === 'live') throw new SocketSetupError(`a daemon is already answering on ${path}`)
     if (state === 'stale') {
-      logger.warn('removing a stale socket left by a previous daemon', { path })
-      await fs.rm(path, { force: true })
+      await removeStaleSocket(path)
+      logger.warn('removed a stale socket left by a previous daemon', { path })
     }
     // Half-open: a client that ends its side after its requests still gets the answers.
     const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket))
