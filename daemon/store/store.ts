@@ -18,6 +18,8 @@ export interface StoreOptions {
   clock: Clock
   /** Default true: hold the store lock for the store's life. */
   lock?: boolean
+  /** Runs each time the store file itself is durable (the bench times mint → durable with it). */
+  onDurable?: () => void
   /** Seams for tests: failure injection and counting key derivations. */
   fs?: StoreFs
   kdf?: Kdf
@@ -206,21 +208,30 @@ export class AccountStore {
     this.persistedTouchSeq = seq
   }
 
+  /**
+   * The store file first: a refreshed pair exists nowhere else until this fsync
+   * (the old refresh token is spent), so nothing is written before it. The
+   * backup and the last-known-good copy follow.
+   */
   private async persist(next: StoreData): Promise<void> {
     const bytes = await encodeAtRest(next, this.keys, this.salt)
-    if (this.onDisk) {
-      // The file we are about to replace, in the form we write (never plaintext with a passphrase).
-      const previous = this.atRest ?? (await encodeAtRest(this.current, this.keys, this.salt))
-      await this.writer.write(`${this.path}.bak`, previous)
-    }
+    // The file we are about to replace, in the form we write (never plaintext with a passphrase).
+    const previous = this.onDisk ? (this.atRest ?? (await encodeAtRest(this.current, this.keys, this.salt))) : undefined
     await this.writer.write(this.path, bytes)
     this.atRest = bytes
     this.onDisk = true
-    try {
-      await this.writer.write(`${this.path}.lkg`, bytes)
-    } catch (err) {
-      // The store itself is durable; a stale .lkg only weakens recovery.
-      this.opts.logger.warn(`could not write ${this.path}.lkg: ${(err as Error).message}`)
+    this.opts.onDurable?.()
+    for (const [copy, content] of [
+      [`${this.path}.bak`, previous],
+      [`${this.path}.lkg`, bytes],
+    ] as const) {
+      if (!content) continue
+      try {
+        await this.writer.write(copy, content)
+      } catch (err) {
+        // The store itself is durable; a stale copy only weakens recovery.
+        this.opts.logger.warn(`could not write ${copy}: ${(err as Error).message}`)
+      }
     }
   }
 
