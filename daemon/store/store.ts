@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path'
 import type { Clock, Logger, Timer } from '../deps.js'
-import { describeInvalid, encodeAtRest, sealAtRest } from './codec.js'
+import { decode, describeInvalid, encodeAtRest, sealAtRest } from './codec.js'
 import { KeyCache, newSalt, type Kdf } from './crypto.js'
-import { AtomicWriter, ensureStoreDir, exists, nodeFs, removeStaleTemps, type StoreFs } from './fs.js'
+import { AtomicWriter, ensureStoreDir, exists, nodeFs, readIfExists, removeStaleTemps, type StoreFs } from './fs.js'
 import { loadStore, type Loaded } from './load.js'
 import { StoreLock } from './lock.js'
 import type { StoreData } from './schema.js'
@@ -59,6 +59,8 @@ export class AccountStore {
   private touchTimer: Timer | undefined
   private readonly writer: AtomicWriter
   private readonly recovered: string | undefined
+  /** Set when a lost lock was taken back: check for a foreign write before the next write. */
+  private lockRetaken = false
 
   private constructor(
     readonly path: string,
@@ -74,6 +76,7 @@ export class AccountStore {
     this.onDisk = onDisk
     this.recovered = loaded.recoveredFrom
     this.writer = new AtomicWriter(opts.fs)
+    if (lock) lock.onRetaken = () => (this.lockRetaken = true)
   }
 
   static async open(options: StoreOptions): Promise<AccountStore> {
@@ -117,15 +120,21 @@ export class AccountStore {
   update<T>(mutate: (draft: StoreData) => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`the store ${this.path} is closed`))
     return this.enqueue(async () => {
-      const draft = copyOf(this.current)
-      const result = mutate(draft)
-      // Changes made after an await would miss the write: mutators must be synchronous.
-      if (result instanceof Promise) {
-        result.catch(() => {})
-        throw new Error('AccountStore.update(): the mutator must be synchronous')
+      const apply = (): { draft: StoreData; result: T } => {
+        const draft = copyOf(this.current)
+        const result = mutate(draft)
+        // Changes made after an await would miss the write: mutators must be synchronous.
+        if (result instanceof Promise) {
+          result.catch(() => {})
+          throw new Error('AccountStore.update(): the mutator must be synchronous')
+        }
+        return { draft, result }
       }
-      await this.commit(draft)
-      return result
+      let next = apply()
+      // Another writer's change is reloaded and this change applied on top of it, never over it.
+      if (await this.adoptForeignWrite()) next = apply()
+      await this.commit(next.draft)
+      return next.result
     })
   }
 
@@ -177,12 +186,41 @@ export class AccountStore {
     return this.enqueue(async () => {
       if (this.persistedTouchSeq === this.touchSeq) return
       try {
+        await this.adoptForeignWrite()
         await this.commit(copyOf(this.current))
       } catch (err) {
         this.opts.logger.error(`could not write usage counters to ${this.path}: ${(err as Error).message}`)
         throw err
       }
     })
+  }
+
+  /**
+   * After the lock was lost and taken back (the daemon was suspended, the clock
+   * jumped), someone else may have written the store meanwhile: compare the file
+   * with what we last wrote, and if it changed, reload it (true). Without the lock
+   * nothing is written at all. Invariant 17 of docs/architecture.md.
+   */
+  private async adoptForeignWrite(): Promise<boolean> {
+    if (this.lock && !this.lock.held) {
+      throw new Error(`not writing ${this.path}: this process lost the store lock to another one (see the log above)`)
+    }
+    if (!this.lockRetaken) return false
+    this.lockRetaken = false
+    const bytes = await readIfExists(this.opts.fs, this.path)
+    if (!bytes || (this.atRest && bytes.equals(this.atRest))) return false
+    const decoded = await decode(bytes, this.keys)
+    if (decoded.kind !== 'ok') {
+      throw new Error(
+        `not writing ${this.path}: another process changed it while we had lost the lock, and it does not load (${decoded.kind})`,
+      )
+    }
+    this.current = ownAccounts(decoded.data)
+    this.atRest = decoded.encrypted === Boolean(this.keys) ? bytes : undefined
+    this.opts.logger.error(
+      `the store ${this.path} was changed by another process while this daemon had lost its lock; reloaded that version, changes since are applied on top of it (unsaved usage counters may be lost)`,
+    )
+    return true
   }
 
   /** Writes `next`; only once it is durable does it become the in-memory state. */
