@@ -16,7 +16,8 @@ import { silentLogger, systemClock, type Clock, type Logger } from '../../daemon
 import { EventBus } from '../../daemon/events.js'
 import { eventHandlers } from '../../daemon/handlers/events.js'
 import type { Components } from '../../daemon/handlers/context.js'
-import { createDispatcher, type Handlers } from '../../daemon/server/dispatch.js'
+import type { MethodName } from '../../protocol/methods.js'
+import { createDispatcher, type HandlersFor } from '../../daemon/server/dispatch.js'
 import type { ServerLimits } from '../../daemon/server/limits.js'
 import { SocketServer } from '../../daemon/server/socket-server.js'
 import { FakeClock, flush } from '../helpers/clock.js'
@@ -35,8 +36,8 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-async function serve(
-  handlers: Handlers,
+async function serve<K extends MethodName>(
+  handlers: HandlersFor<K>,
   limits: Partial<ServerLimits> = {},
   opts: { clock?: Clock; logger?: Logger } = {},
 ): Promise<string> {
@@ -194,7 +195,7 @@ describe('socket server bounds', () => {
     await c.next()
     await c.request('events.subscribe', { topics: ['store.reloaded'] })
     expect(bus.size).toBe(1)
-    bus.emit('store.reloaded')
+    bus.emit('store.reloaded', {})
     expect(await c.next()).toMatchObject({ method: 'event', params: { type: 'store.reloaded' } })
     c.destroy()
     await until(() => bus.size === 0, 'the subscription to end with its connection')
