@@ -53,7 +53,13 @@ async function measure(passphrase: string | undefined, accounts: number): Promis
         return Promise.resolve(set)
       },
     } as unknown as OAuthClient
-    const refresher = new Refresher({ store, oauth, bus: new EventBus(systemClock), clock: systemClock, logger: silentLogger })
+    const refresher = new Refresher({
+      store,
+      oauth,
+      bus: new EventBus(systemClock),
+      clock: systemClock,
+      logger: silentLogger,
+    })
     const t0 = performance.now()
     for (let i = 0; i < ROUNDS; i++) await refresher.refresh('m0', 'bench')
     const wall = performance.now() - t0

@@ -71,6 +71,8 @@ describe('aliases named like Object.prototype members', () => {
     for (const call of CALLS) {
       const expected = await answer(t, call, UNKNOWN)
       for (const name of PROTO_NAMES) {
+        // The params schema drops a `__proto__` key of accountWeights: the same as `settings.update {}`.
+        if (name === '__proto__' && call.method === 'settings.update') continue
         const got = await answer(t, call, name)
         // `__proto__` is not even a valid alias (it starts with "_"): refused at the boundary.
         if (name === '__proto__' && (got as { code?: number }).code === -32602) continue
@@ -79,7 +81,7 @@ describe('aliases named like Object.prototype members', () => {
     }
     await t.app.components.store.flush()
     expect(issuer.refreshCalls).toBe(refreshesBefore)
-    expect(JSON.stringify(t.app.components.store.data)).toBe(stateBefore)
+    expect(JSON.parse(JSON.stringify(t.app.components.store.data))).toEqual(JSON.parse(stateBefore))
     expect(readFileSync(file).equals(before)).toBe(true)
     // The real account is untouched and still served.
     const view = await t.client.call('accounts.get', { alias: 'real' })
