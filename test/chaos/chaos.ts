@@ -200,7 +200,7 @@ async function abuse(issuer: FakeIssuer): Promise<void> {
       }),
     )
     sample()
-    figures.malformedFramesSent = opts.frames
+    figures.malformedFramesSent = Math.ceil(opts.frames / conns.length) * conns.length
     figures.malformedFramesAnswered = answered
     await assertServes(daemon, 'malformed frames')
 
