@@ -11,6 +11,8 @@ export interface DaemonConfig {
   issuer: string
   chatgptBaseUrl: string
   passphrase?: string
+  /** `--dashboard-port`: overrides the dashboardPort setting. */
+  dashboardPort?: number
   env: Record<string, string | undefined>
   home: string
 }
@@ -19,10 +21,11 @@ export interface ConfigInput {
   env: Record<string, string | undefined>
   home?: string
   passphraseFile?: string
+  dashboardPort?: number
 }
 
 /** Everything the daemon needs from its environment, resolved once, at start, never at import. */
-export function resolveConfig({ env, home = homedir(), passphraseFile }: ConfigInput): DaemonConfig {
+export function resolveConfig({ env, home = homedir(), passphraseFile, dashboardPort }: ConfigInput): DaemonConfig {
   const p = { env, home }
   let passphrase = paths.passphrase(p)
   if (passphraseFile) {
@@ -38,6 +41,7 @@ export function resolveConfig({ env, home = homedir(), passphraseFile }: ConfigI
     issuer: paths.issuerUrl(p),
     chatgptBaseUrl: paths.chatgptBaseUrl(p),
     passphrase,
+    ...(dashboardPort !== undefined ? { dashboardPort } : {}),
     env,
     home,
   }

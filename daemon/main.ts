@@ -8,18 +8,21 @@ import { SocketSetupError } from './server/socket-path.js'
 import { StoreEncryptedError, StoreLockedError } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
 
-const USAGE = `Usage: opencode-multi-authd [--passphrase-file FILE] [--oneshot] [--version] [--help]
+const USAGE = `Usage: opencode-multi-authd [--passphrase-file FILE] [--dashboard-port PORT] [--oneshot] [--version] [--help]
 
 Runs the opencode-multi-auth daemon in the foreground. It owns the account
 store and answers JSON-RPC on a Unix socket. Environment: see README.md.
 --oneshot: no daemon; apply one account change (a JSON-RPC request on stdin)
-under the store lock and print the answer (the CLI uses this when no daemon runs).`
+under the store lock and print the answer (the CLI uses this when no daemon runs).
+--dashboard-port: the dashboard's port on 127.0.0.1 (0 picks one), over the
+dashboardPort setting (default 3434).`
 
 /** Exit codes: 0 clean stop, 1 could not start (another daemon, locked or encrypted store, bad socket). */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'passphrase-file': { type: 'string' },
+      'dashboard-port': { type: 'string' },
       oneshot: { type: 'boolean' },
       version: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -28,7 +31,8 @@ async function main(): Promise<void> {
   if (values.help) return void console.log(USAGE)
   if (values.version) return void console.log(PACKAGE_VERSION)
 
-  const config = resolveConfig({ env: process.env, passphraseFile: values['passphrase-file'] })
+  const dashboardPort = parsePort(values['dashboard-port'])
+  const config = resolveConfig({ env: process.env, passphraseFile: values['passphrase-file'], dashboardPort })
   if (values.oneshot) return oneshot(config)
   const logger = createLogger({ level: config.logLevel, file: config.logFile })
   let app: App | undefined
@@ -81,6 +85,16 @@ async function oneshot(config: ReturnType<typeof resolveConfig>): Promise<void> 
     process.exitCode = 1
   }
   await logger.close()
+}
+
+function parsePort(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined
+  const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN
+  if (!(port >= 0 && port <= 65_535)) {
+    console.error(`--dashboard-port wants a port number 0-65535, got ${JSON.stringify(raw)}`)
+    process.exit(2)
+  }
+  return port
 }
 
 void main()

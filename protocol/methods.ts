@@ -105,6 +105,15 @@ export interface CodexSyncResult {
   at: number
 }
 
+export interface DashboardOpen {
+  /** The one-time sign-in link; its secret is in the fragment, which browsers never send. */
+  url: string
+  /** The listener, without any secret. */
+  origin: string
+  /** Epoch ms after which the link no longer signs in. */
+  expiresAt: number
+}
+
 export interface LogLine {
   level: string
   message: string
@@ -215,6 +224,7 @@ export const methods = {
   'logs.tail': method<{ lines: LogLine[] }>()(
     z.object({ lines: z.number().int().min(1).max(5000).optional() }).strict(),
   ),
+  'dashboard.open': method<DashboardOpen>()(none),
 } as const
 
 export type Methods = typeof methods

@@ -101,6 +101,10 @@ export const settingsSchema = z
       .int()
       .min(HOUR)
       .max(60 * 24 * HOUR),
+    /** The dashboard's TCP port on 127.0.0.1; 0 lets the system pick one. */
+    dashboardPort: z.number().int().min(0).max(65_535),
+    /** Start the dashboard with the daemon instead of at the first `dashboard.open`. */
+    dashboardAlwaysOn: z.boolean(),
   })
   .superRefine((s, ctx) => {
     if (s.criticalThreshold >= s.lowThreshold) {
@@ -133,6 +137,8 @@ export const DEFAULT_SETTINGS: Settings = {
   preferProAccounts: false,
   refreshAheadMs: 24 * HOUR,
   idleRefreshMs: 4 * 24 * HOUR,
+  dashboardPort: 3434,
+  dashboardAlwaysOn: false,
 }
 
 export interface ForceState {

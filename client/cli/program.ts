@@ -12,6 +12,7 @@ import { registerSettings } from './commands/settings.js'
 import { registerStrategy } from './commands/strategy.js'
 import { registerUse } from './commands/use.js'
 import { registerLimits } from './commands/limits.js'
+import { registerDashboard } from './commands/dashboard.js'
 
 // Commander hands an action its positional args, then its options, then the command.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -54,6 +55,7 @@ export function buildProgram(version: string): Command {
   registerStrategy(program, run)
   registerSettings(program, run)
   registerLimits(program, run)
+  registerDashboard(program, run)
   return program
 }
 

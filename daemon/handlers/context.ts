@@ -13,6 +13,7 @@ import type { LoginManager } from '../auth/login-manager.js'
 import type { RotationService } from '../rotation/service.js'
 import type { SettingsService } from '../rotation/settings.js'
 import type { LimitsProbe } from '../limits/probe.js'
+import type { Dashboard } from '../web/dashboard.js'
 
 /** What handlers may call: components built by the composition root. */
 export interface Components {
@@ -36,6 +37,8 @@ export interface Components {
   settings: SettingsService
   /** limits.refresh / limits.stop: the usage-endpoint probe queue. */
   limitsProbe: LimitsProbe
+  /** The local web dashboard (dashboard.open): off until first asked for. */
+  dashboard: Dashboard
   version: string
   startedAt: number
   /** Asks the daemon to stop after the current answer has been sent. */

@@ -70,15 +70,24 @@ function invalidRequest(): JSONRPCResponse {
   return createJSONRPCErrorResponse(null, ErrorCode.INVALID_REQUEST, 'Invalid Request')
 }
 
+/** Which methods a transport may call (the dashboard's HTTP surface serves fewer than the socket). */
+export type MethodFilter = (method: string) => boolean
+
 /** One element: anything but an object with a string method and a valid id is -32600. */
 async function receiveOne(
   server: JSONRPCServer<CallContext>,
   payload: unknown,
   ctx: CallContext,
+  allow?: MethodFilter,
 ): Promise<JSONRPCResponse | null> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return invalidRequest()
   const msg = payload as { id?: unknown; method?: unknown }
   if (typeof msg.method !== 'string' || (msg.id !== undefined && !isJSONRPCID(msg.id))) return invalidRequest()
+  if (allow && !allow(msg.method)) {
+    // Exactly what an unknown method gets, so a transport cannot tell the two apart.
+    if (msg.id === undefined) return null
+    return createJSONRPCErrorResponse(msg.id, ErrorCode.METHOD_NOT_FOUND, 'Method not found')
+  }
   return (await server.receive(payload as JSONRPCRequest, ctx)) as JSONRPCResponse | null
 }
 
@@ -91,6 +100,7 @@ export async function receiveLine(
   server: JSONRPCServer<CallContext>,
   line: string,
   ctx: CallContext,
+  allow?: MethodFilter,
 ): Promise<JSONRPCResponse | JSONRPCResponse[] | null> {
   let payload: unknown
   try {
@@ -98,8 +108,8 @@ export async function receiveLine(
   } catch {
     return parseErrorResponse()
   }
-  if (!Array.isArray(payload)) return receiveOne(server, payload, ctx)
+  if (!Array.isArray(payload)) return receiveOne(server, payload, ctx, allow)
   if (payload.length === 0) return invalidRequest()
-  const answers = (await Promise.all(payload.map((p) => receiveOne(server, p, ctx)))).filter((r) => r !== null)
+  const answers = (await Promise.all(payload.map((p) => receiveOne(server, p, ctx, allow)))).filter((r) => r !== null)
   return answers.length ? answers : null
 }

@@ -16,10 +16,17 @@ export interface TestApp {
 
 /** An in-process daemon on a temp socket and store, with injectable clock and fetch. */
 export async function startTestApp(
-  opts: { env?: Record<string, string>; clock?: Clock; fetch?: FetchFn; dirs?: TestDirs; noKeepAlive?: boolean } = {},
+  opts: {
+    env?: Record<string, string>
+    clock?: Clock
+    fetch?: FetchFn
+    dirs?: TestDirs
+    noKeepAlive?: boolean
+    dashboardPort?: number
+  } = {},
 ): Promise<TestApp> {
   const dirs = opts.dirs ?? makeDirs(opts.env)
-  const config = resolveConfig({ env: dirs.env, home: dirs.home })
+  const config = resolveConfig({ env: dirs.env, home: dirs.home, dashboardPort: opts.dashboardPort })
   const logger = createLogger({ level: 'debug', stderr: false, file: dirs.logFile })
   const app = await startApp({ config, logger, clock: opts.clock, fetch: opts.fetch, noKeepAlive: opts.noKeepAlive })
   const connect = (): Promise<RpcClient> => RpcClient.connect({ socketPath: dirs.socketPath, timeoutMs: 20_000 })
