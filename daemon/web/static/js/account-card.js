@@ -50,7 +50,7 @@ export function accountCard(alias, ui) {
   )
   const limits = limitsBlock(alias)
   const spark = h('div', { class: 'usage-hook' })
-  const message = h('p', { class: 'note', role: 'status', 'aria-live': 'polite' })
+  const message = h('p', { class: 'note', role: 'status', 'aria-live': 'polite', dataset: { message: alias } })
   const say = (text, kind = 'note') => {
     message.className = kind
     setText(message, text)
@@ -103,7 +103,8 @@ export function accountCard(alias, ui) {
   remove.addEventListener('click', () => ui.confirmRemove(alias, remove))
 
   const tags = h('input', { id: `${id}-tags`, name: 'tags', autocomplete: 'off' })
-  const weight = h('input', { id: `${id}-weight`, name: 'weight', type: 'number', min: '0.01', max: '1', step: '0.01' })
+  // No min/max here: the daemon validates, and its field errors are what the user sees.
+  const weight = h('input', { id: `${id}-weight`, name: 'weight', type: 'number', step: 'any', inputmode: 'decimal' })
   const notes = h('textarea', { id: `${id}-notes`, name: 'notes', rows: '2' })
   const errs = {
     tags: h('p', { class: 'field-error', id: `${id}-tags-e` }),
@@ -117,7 +118,7 @@ export function accountCard(alias, ui) {
   const form = trackDirty(
     h(
       'form',
-      { class: 'stack', 'aria-label': `Edit ${alias}` },
+      { class: 'stack', 'aria-label': `Edit ${alias}`, novalidate: true },
       h('div', { class: 'field' }, h('label', { for: tags.id }, 'Tags (comma separated)'), tags, errs.tags),
       h('div', { class: 'field' }, h('label', { for: weight.id }, 'Weight (0.01–1, empty for none)'), weight, errs.weight),
       h('div', { class: 'field' }, h('label', { for: notes.id }, 'Notes'), notes, errs.notes),

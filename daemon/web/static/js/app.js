@@ -29,6 +29,8 @@ function banner(text) {
 }
 
 let panels
+/** Why this page is not signed in, when its link was refused; kept over the generic message. */
+let signInProblem
 /** Set while the event stream is down; a good answer then does not hide the banner, the stream's return does. */
 let streamLost = false
 
@@ -146,6 +148,7 @@ async function load() {
     gateway: extra.get('gateway.status'),
   }
   ui.last = data
+  signInProblem = undefined
   if (!streamLost) banner('')
   setText($('subtitle'), `Daemon ${data.status.version}, pid ${data.status.pid}, ${data.accounts.length} account(s)`)
   panels.status(data.status)
@@ -167,7 +170,7 @@ function refresh() {
   }
   running = load()
     .catch((err) => {
-      if (err instanceof HttpFailure && err.status === 401) banner(SIGN_IN_AGAIN)
+      if (err instanceof HttpFailure && err.status === 401) banner(signInProblem ?? SIGN_IN_AGAIN)
       else if (err instanceof TypeError) banner('Lost the connection to the daemon; reconnecting…')
       else banner(`Could not read the daemon's state: ${err.message}`)
     })
@@ -196,9 +199,11 @@ async function main() {
   try {
     await signInFromFragment()
   } catch (err) {
-    if (err instanceof HttpFailure && err.status === 401) {
-      banner('This sign-in link was used already or has expired. Run `opencode-multi-auth dashboard` for a new one.')
-    } else banner(`Sign-in failed: ${err.message}`)
+    signInProblem =
+      err instanceof HttpFailure && err.status === 401
+        ? 'This sign-in link was used already or has expired. Run `opencode-multi-auth dashboard` for a new one.'
+        : `Sign-in failed: ${err.message}`
+    banner(signInProblem)
   }
   await refresh()
   connectEvents({

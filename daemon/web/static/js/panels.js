@@ -104,6 +104,8 @@ export function rotationPanel(root) {
 export function settingsPanel(root) {
   const preset = h('select', { id: 'preset' }, ...PRESETS.map((p) => h('option', { value: p }, p)))
   const apply = h('button', { type: 'button' }, 'Apply preset')
+  // A chosen but not yet applied preset survives live updates.
+  preset.addEventListener('change', () => (preset.dataset.dirty = 'true'))
   const low = h('input', { id: 'lowThreshold', name: 'lowThreshold', type: 'number', step: '1', 'aria-describedby': 'lowThreshold-e' })
   const critical = h('input', {
     id: 'criticalThreshold',
@@ -123,7 +125,7 @@ export function settingsPanel(root) {
   const form = trackDirty(
     h(
       'form',
-      { class: 'stack', 'aria-label': 'Thresholds' },
+      { class: 'stack', 'aria-label': 'Thresholds', novalidate: true },
       h('div', { class: 'field' }, h('label', { for: 'lowThreshold' }, 'Low threshold (% remaining)'), low, errs.lowThreshold),
       h(
         'div',
@@ -140,6 +142,7 @@ export function settingsPanel(root) {
     withBusy(apply, say, async () => {
       const s = await call('settings.applyPreset', { preset: preset.value })
       form.dataset.dirty = 'false'
+      preset.dataset.dirty = 'false'
       return `preset ${s.preset}: low ${s.lowThreshold}%, critical ${s.criticalThreshold}%`
     }),
   )
@@ -173,7 +176,7 @@ export function settingsPanel(root) {
     ),
   )
   return (s) => {
-    if (document.activeElement !== preset) preset.value = s.preset
+    if (!isEditing(preset)) preset.value = s.preset
     if (!isEditing(form)) {
       low.value = String(s.lowThreshold)
       critical.value = String(s.criticalThreshold)
