@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { Page } from 'playwright-core'
 
 export interface StyleReport {
@@ -9,69 +10,15 @@ export interface StyleReport {
   color: string
 }
 
-/**
- * Computed-style checks for the C1 sizes, run inside the page: every visible
- * text at least 11 px, every button/select/text input at least 36 px high,
- * every checkbox and radio at least 24×24, text contrast WCAG AA against the
- * nearest opaque background, no sideways scrolling.
- */
+// Plain browser JavaScript, evaluated in the page: the project's TypeScript has no DOM types, on purpose.
+const STYLE_REPORT = readFileSync(new URL('./style-report.browser.js', import.meta.url), 'utf8')
+
+/** The C1 size, contrast and overflow checks, measured with the page's computed styles. */
 export function styleReport(page: Page): Promise<StyleReport> {
-  return page.evaluate(() => {
-    const parse = (c: string): number[] => (c.match(/[\d.]+/g) ?? []).map(Number)
-    const lum = ([r = 0, g = 0, b = 0]: number[]): number => {
-      const f = (v: number): number => {
-        const s = v / 255
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4
-      }
-      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
-    }
-    const ratio = (a: number[], b: number[]): number => {
-      const [x, y] = [lum(a), lum(b)].sort((m, n) => n - m) as [number, number]
-      return (x + 0.05) / (y + 0.05)
-    }
-    const bgOf = (el: Element | null): number[] => {
-      for (let e = el; e; e = e.parentElement) {
-        const c = parse(getComputedStyle(e).backgroundColor)
-        if (c.length === 3 || (c.length === 4 && (c[3] ?? 0) > 0.5)) return c.slice(0, 3)
-      }
-      return parse(getComputedStyle(document.body).backgroundColor).slice(0, 3)
-    }
-    const visible = (el: Element): boolean => {
-      const r = el.getBoundingClientRect()
-      const s = getComputedStyle(el)
-      return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'
-    }
-    const name = (el: Element): string =>
-      `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : ''} "${(el.textContent ?? '').trim().slice(0, 30)}"`
-    const report = { smallText: [] as string[], shortControls: [] as string[], lowContrast: [] as string[] }
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
-    const seen = new Set<Element>()
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const el = n.parentElement
-      if (!el || seen.has(el) || !(n.textContent ?? '').trim() || !visible(el)) continue
-      seen.add(el)
-      const s = getComputedStyle(el)
-      const size = parseFloat(s.fontSize)
-      if (size < 11) report.smallText.push(`${name(el)} ${size}px`)
-      const large = size >= 24 || (size >= 18.66 && Number(s.fontWeight) >= 700)
-      const r = ratio(parse(s.color).slice(0, 3), bgOf(el))
-      if (Number(s.opacity) === 1 && r < (large ? 3 : 4.5)) report.lowContrast.push(`${name(el)} ${r.toFixed(2)}`)
-    }
-    for (const el of document.querySelectorAll('button, select, input, textarea, summary, a.button')) {
-      if (!visible(el)) continue
-      const r = el.getBoundingClientRect()
-      const type = el.getAttribute('type')
-      const small = type === 'checkbox' || type === 'radio'
-      if (small ? r.width < 24 || r.height < 24 : r.height < 36) {
-        report.shortControls.push(`${name(el)} ${r.width.toFixed(0)}x${r.height.toFixed(0)}`)
-      }
-    }
-    const body = getComputedStyle(document.body)
-    return {
-      ...report,
-      overflow: document.documentElement.scrollWidth > document.documentElement.clientWidth + 1,
-      background: body.backgroundColor,
-      color: body.color,
-    }
-  })
+  return page.evaluate<StyleReport>(STYLE_REPORT)
+}
+
+/** The focused element's outline style (`none` means focus is invisible). */
+export function focusOutline(page: Page): Promise<string> {
+  return page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle')
 }

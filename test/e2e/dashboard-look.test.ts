@@ -21,6 +21,18 @@ describe.skipIf(!exe)('dashboard look: sizes, contrast, accessibility, both sche
     await addAccount(world.client, world.issuer, 2, undefined, 'personal')
     await world.client.call('accounts.update', { alias: 'work', tags: ['team', 'primary'], notes: 'the team seat' })
     await world.client.call('rotation.force', { alias: 'work', ttlMs: 3_600_000 })
+    // Real limit bars (from the fake backend's usage endpoint) so the bars are measured and pictured.
+    const events = await world.daemon.connect()
+    const probed = new Promise<void>((resolve) => {
+      const seen = new Set<string>()
+      void events.subscribe(['limits.updated'], (e) => {
+        if (e.alias) seen.add(e.alias)
+        if (seen.has('work') && seen.has('personal')) resolve()
+      })
+    })
+    await events.call('limits.refresh', {})
+    await probed
+    events.close()
   }, 60_000)
   afterAll(async () => {
     await browser?.close()
@@ -54,7 +66,11 @@ describe.skipIf(!exe)('dashboard look: sizes, contrast, accessibility, both sche
         if (process.env.DASHBOARD_SCREENSHOTS === '1') {
           mkdirSync(DOCS, { recursive: true })
           await page.locator('details.edit > summary').first().click()
-          await page.screenshot({ path: `${DOCS}dashboard-${scheme}${width === 360 ? '-narrow' : ''}.png`, fullPage: width === 360 ? false : true })
+          await page.evaluate('window.scrollTo(0, 0)')
+          await page.screenshot({
+            path: `${DOCS}dashboard-${scheme}${width === 360 ? '-narrow' : ''}.png`,
+            fullPage: width === 360 ? false : true,
+          })
         }
         await context.close()
       })

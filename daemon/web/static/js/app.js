@@ -120,13 +120,7 @@ function renderGateway(gateway) {
   )
 }
 
-const CALLS = [
-  ['daemon.status'],
-  ['accounts.list'],
-  ['rotation.get'],
-  ['settings.get'],
-  ['logs.tail', { lines: 200 }],
-]
+const CALLS = [['daemon.status'], ['accounts.list'], ['rotation.get'], ['settings.get'], ['logs.tail', { lines: 200 }]]
 
 async function load() {
   const optional = [...ui.optional].filter(([, on]) => on).map(([m]) => [m, {}])

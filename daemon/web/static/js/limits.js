@@ -23,10 +23,21 @@ export function limitsBlock(alias) {
     const fill = h('span')
     const bar = h(
       'div',
-      { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-label': `${alias}: ${label} used` },
+      {
+        class: 'bar',
+        role: 'progressbar',
+        'aria-valuemin': '0',
+        'aria-valuemax': '100',
+        'aria-label': `${alias}: ${label} used`,
+      },
       fill,
     )
-    const el = h('div', { class: 'limit' }, h('div', { class: 'limit-head' }, h('span', {}, `${label}: `, used), reset), bar)
+    const el = h(
+      'div',
+      { class: 'limit' },
+      h('div', { class: 'limit-head' }, h('span', {}, `${label}: `, used), reset),
+      bar,
+    )
     return { key, el, used, reset, fill, bar }
   })
   const el = h(
@@ -50,7 +61,14 @@ export function limitsBlock(alias) {
         r.fill.style.width = `${width}%`
         r.bar.setAttribute('aria-valuenow', String(Math.round(width)))
         const remaining = 100 - width
-        r.bar.dataset.level = usedPct === undefined ? '' : remaining <= thresholds.critical ? 'critical' : remaining <= thresholds.low ? 'low' : ''
+        r.bar.dataset.level =
+          usedPct === undefined
+            ? ''
+            : remaining <= thresholds.critical
+              ? 'critical'
+              : remaining <= thresholds.low
+                ? 'low'
+                : ''
         if (w?.resetAt) {
           r.reset.dataset.until = String(w.resetAt)
           r.reset.dataset.prefix = 'resets in '

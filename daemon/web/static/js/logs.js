@@ -16,13 +16,15 @@ export function logPanel(root) {
     const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 8
     fill(
       list,
-      ...rows.slice(-300).map((r) =>
-        h(
-          'li',
-          { class: `lv-${r.level}` },
-          `${new Date(r.at).toLocaleTimeString()} ${r.level.padEnd(5)} ${r.text}${r.alias ? ` (${r.alias})` : ''}`,
+      ...rows
+        .slice(-300)
+        .map((r) =>
+          h(
+            'li',
+            { class: `lv-${r.level}` },
+            `${new Date(r.at).toLocaleTimeString()} ${r.level.padEnd(5)} ${r.text}${r.alias ? ` (${r.alias})` : ''}`,
+          ),
         ),
-      ),
     )
     if (stick) list.scrollTop = list.scrollHeight
   }

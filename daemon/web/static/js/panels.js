@@ -16,10 +16,10 @@ function sayer(el) {
 /** daemon.status: version, uptime, strategy, force, store path, encrypted. */
 export function statusPanel(root) {
   const cells = new Map()
-  const item = (key, label) => {
+  const item = (key, label, wide = false) => {
     const dd = h('dd')
     cells.set(key, dd)
-    return h('div', {}, h('dt', {}, label), dd)
+    return h('div', { class: wide ? 'span-all' : undefined }, h('dt', {}, label), dd)
   }
   fill(
     root,
@@ -29,7 +29,7 @@ export function statusPanel(root) {
     item('force', 'Force'),
     item('accounts', 'Accounts'),
     item('encrypted', 'Encrypted store'),
-    item('store', 'Store'),
+    item('store', 'Store', true),
   )
   return (s) => {
     setText(cells.get('version'), `${s.version} (protocol ${s.protocolVersion})`)
@@ -94,7 +94,16 @@ export function rotationPanel(root) {
     fill(
       order,
       ...r.order.map((o) =>
-        h('li', {}, o.alias, o.health === 'ok' && !o.reason ? (o.tier && o.tier !== 'normal' ? ` (${o.tier})` : '') : ` — ${o.reason ?? o.health}`),
+        h(
+          'li',
+          {},
+          o.alias,
+          o.health === 'ok' && !o.reason
+            ? o.tier && o.tier !== 'normal'
+              ? ` (${o.tier})`
+              : ''
+            : ` — ${o.reason ?? o.health}`,
+        ),
       ),
     )
   }
@@ -106,7 +115,13 @@ export function settingsPanel(root) {
   const apply = h('button', { type: 'button' }, 'Apply preset')
   // A chosen but not yet applied preset survives live updates.
   preset.addEventListener('change', () => (preset.dataset.dirty = 'true'))
-  const low = h('input', { id: 'lowThreshold', name: 'lowThreshold', type: 'number', step: '1', 'aria-describedby': 'lowThreshold-e' })
+  const low = h('input', {
+    id: 'lowThreshold',
+    name: 'lowThreshold',
+    type: 'number',
+    step: '1',
+    'aria-describedby': 'lowThreshold-e',
+  })
   const critical = h('input', {
     id: 'criticalThreshold',
     name: 'criticalThreshold',
@@ -126,7 +141,13 @@ export function settingsPanel(root) {
     h(
       'form',
       { class: 'stack', 'aria-label': 'Thresholds', novalidate: true },
-      h('div', { class: 'field' }, h('label', { for: 'lowThreshold' }, 'Low threshold (% remaining)'), low, errs.lowThreshold),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'lowThreshold' }, 'Low threshold (% remaining)'),
+        low,
+        errs.lowThreshold,
+      ),
       h(
         'div',
         { class: 'field' },
@@ -187,7 +208,12 @@ export function settingsPanel(root) {
 
 /** login.start + login.wait: the sign-in link or device code in the page, completing live. */
 export function addPanel(root) {
-  const alias = h('input', { id: 'add-alias', name: 'alias', autocomplete: 'off', placeholder: 'from the email if empty' })
+  const alias = h('input', {
+    id: 'add-alias',
+    name: 'alias',
+    autocomplete: 'off',
+    placeholder: 'from the email if empty',
+  })
   const browser = h('input', { type: 'radio', name: 'add-method', id: 'add-browser', value: 'browser', checked: true })
   const device = h('input', { type: 'radio', name: 'add-method', id: 'add-device', value: 'device' })
   const start = h('button', { type: 'submit', class: 'primary' }, 'Start sign-in')
@@ -209,14 +235,26 @@ export function addPanel(root) {
   )
   form.addEventListener('submit', (e) => {
     e.preventDefault()
-    const params = { method: device.checked ? 'device' : 'browser', ...(alias.value.trim() ? { alias: alias.value.trim() } : {}) }
+    const params = {
+      method: device.checked ? 'device' : 'browser',
+      ...(alias.value.trim() ? { alias: alias.value.trim() } : {}),
+    }
     void withBusy(start, say, async () => {
       const login = await call('login.start', params)
-      const link = h('a', { href: login.url, target: '_blank', rel: 'noopener noreferrer', class: 'button' }, 'Open the sign-in page')
+      const link = h(
+        'a',
+        { href: login.url, target: '_blank', rel: 'noopener noreferrer', class: 'button' },
+        'Open the sign-in page',
+      )
       fill(
         out,
         login.userCode
-          ? h('p', {}, 'Enter this code on the sign-in page: ', h('span', { class: 'device-code', id: 'device-code' }, login.userCode))
+          ? h(
+              'p',
+              {},
+              'Enter this code on the sign-in page: ',
+              h('span', { class: 'device-code', id: 'device-code' }, login.userCode),
+            )
           : null,
         h('div', { class: 'row' }, link),
         h('p', { class: 'note' }, `Waiting for the sign-in to finish (until ${dateTime(login.expiresAt)})…`),
