@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addAccount, identity } from '../helpers/accounts.js'
@@ -68,7 +69,10 @@ describe.skipIf(!exe)('dashboard actions against a real daemon', () => {
     await warmPage.close()
     console.log(
       `dashboard first load: ${(bytes / 1024).toFixed(1)} KB in ${counted.length} responses (target ≤ 100 KB); ` +
-        `interactive after ${cold.toFixed(0)} ms cold (new browser), ${warm.toFixed(0)} ms warm (target ≤ 300 ms)`,
+        `interactive after ${cold.toFixed(0)} ms cold (new browser), ${warm.toFixed(0)} ms warm (target ≤ 300 ms); ` +
+        `load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} on ${cpus().length} cores`,
     )
   }, 60_000)
   afterAll(async () => {
@@ -184,6 +188,17 @@ describe.skipIf(!exe)('dashboard actions against a real daemon', () => {
     await expect.poll(() => page.locator('#strategy').inputValue()).toBe('random')
     await world.client.call('accounts.update', { alias: 'beta', notes: 'set from the CLI' })
     await expect.poll(() => card('beta').locator('dd').filter({ hasText: 'set from the CLI' }).count()).toBe(1)
+    // A usage limit reported by a client: health, reason and a live countdown to its end.
+    await world.client.call('token.report', {
+      alias: 'beta',
+      status: 429,
+      body: '{"error":{"type":"usage_limit_reached","resets_in_seconds":1800}}',
+    })
+    await expect.poll(() => card('beta').locator('.badge').filter({ hasText: 'rate limited' }).count()).toBe(1)
+    const until = card('beta').locator('dd[data-until]')
+    await expect.poll(() => until.textContent()).toMatch(/^\d+m \d{2}s$/)
+    const first = await until.textContent()
+    await expect.poll(() => until.textContent(), { timeout: 5000 }).not.toBe(first)
     await expect.poll(() => page.locator('.log .lv-event').count()).toBeGreaterThan(0)
     expect(await page.locator('.log li').count()).toBeGreaterThan(3)
   })
