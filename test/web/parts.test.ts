@@ -17,12 +17,20 @@ import { FakeClock } from '../helpers/clock.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
-function fakeSpawn(outcome: 'spawn' | 'error'): { spawn: SpawnFn; calls: { cmd: string; args: string[] }[] } {
+/** An opener that starts and exits with `exit`, fails to start ('error'), or keeps running ('running'). */
+function fakeSpawn(outcome: { exit: number } | 'error' | 'running'): {
+  spawn: SpawnFn
+  calls: { cmd: string; args: string[] }[]
+} {
   const calls: { cmd: string; args: string[] }[] = []
   const spawn = ((cmd: string, args: string[]) => {
     calls.push({ cmd, args })
     const child = Object.assign(new EventEmitter(), { unref: () => {} })
-    queueMicrotask(() => (outcome === 'spawn' ? child.emit('spawn') : child.emit('error', new Error('ENOENT'))))
+    queueMicrotask(() => {
+      if (outcome === 'error') return void child.emit('error', new Error('spawn xdg-open ENOENT'))
+      child.emit('spawn')
+      if (outcome !== 'running') child.emit('exit', outcome.exit)
+    })
     return child
   }) as unknown as SpawnFn
   return { spawn, calls }
@@ -30,16 +38,23 @@ function fakeSpawn(outcome: 'spawn' | 'error'): { spawn: SpawnFn; calls: { cmd: 
 
 describe('opening the link', () => {
   it('uses xdg-open on Linux and open on macOS, with the URL as its only argument', async () => {
-    const linux = fakeSpawn('spawn')
+    const linux = fakeSpawn({ exit: 0 })
     expect(await openUrl('http://127.0.0.1:1/#code=x', { spawn: linux.spawn, platform: 'linux' })).toBe(true)
     expect(linux.calls).toEqual([{ cmd: 'xdg-open', args: ['http://127.0.0.1:1/#code=x'] }])
-    const mac = fakeSpawn('spawn')
+    const mac = fakeSpawn({ exit: 0 })
     await openUrl('http://127.0.0.1:1/', { spawn: mac.spawn, platform: 'darwin' })
     expect(mac.calls[0]?.cmd).toBe('open')
   })
 
-  it('reports false when there is no opener, so the CLI prints the link', async () => {
+  it('reports false when there is no opener or it fails, so the CLI prints the link', async () => {
     expect(await openUrl('http://127.0.0.1:1/', { spawn: fakeSpawn('error').spawn, platform: 'linux' })).toBe(false)
+    // xdg-open with no browser to hand the URL to exits 3.
+    expect(await openUrl('http://127.0.0.1:1/', { spawn: fakeSpawn({ exit: 3 }).spawn, platform: 'linux' })).toBe(false)
+  })
+
+  it('takes an opener still running (a browser in the foreground) as opened', async () => {
+    const deps = { spawn: fakeSpawn('running').spawn, platform: 'linux' as const, settleMs: 0 }
+    expect(await openUrl('http://127.0.0.1:1/', deps)).toBe(true)
   })
 })
 
