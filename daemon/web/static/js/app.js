@@ -3,7 +3,8 @@ import { confirmRemoveDialog, withBusy } from './actions.js'
 import { fill, h, setText } from './dom.js'
 import { countdown, duration, relative } from './format.js'
 import { logPanel } from './logs.js'
-import { addPanel, rotationPanel, settingsPanel, statusPanel } from './panels.js'
+import { addPanel } from './add-account.js'
+import { rotationPanel, settingsPanel, statusPanel } from './panels.js'
 import { batch, call, connectEvents, HttpFailure, METHOD_NOT_FOUND, signInFromFragment } from './rpc.js'
 
 const $ = (id) => document.getElementById(id)
