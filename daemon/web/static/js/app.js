@@ -124,7 +124,9 @@ function renderGateway(gateway) {
 const CALLS = [['daemon.status'], ['accounts.list'], ['rotation.get'], ['settings.get'], ['logs.tail', { lines: 200 }]]
 
 async function load() {
-  const optional = [...ui.optional].filter(([, on]) => on).map(([m]) => [m, {}])
+  // usage.get: the last 48 hours, hour by hour, for the sparklines.
+  const params = new Map([['usage.get', { bucket: 'hour', since: Date.now() - 48 * 3_600_000 }]])
+  const optional = [...ui.optional].filter(([, on]) => on).map(([m]) => [m, params.get(m) ?? {}])
   const answers = await batch([...CALLS, ...optional])
   const [status, accounts, rotation, settings, logs] = answers
   for (const a of [status, accounts, rotation, settings]) if (a.error) throw a.error

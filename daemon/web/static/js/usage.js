@@ -26,18 +26,38 @@ export function sparkline(alias, usage) {
   line.setAttribute('stroke-width', '2')
   line.setAttribute('vector-effect', 'non-scaling-stroke')
   svg.append(line)
-  return [h('span', { class: 'label' }, 'Requests, history'), svg]
+  const runway = runwayText(alias, usage)
+  return [
+    h('span', { class: 'label' }, `Requests per ${usage.bucket === 'day' ? 'day' : 'hour'}, last ${series.length}`),
+    svg,
+    runway ? h('p', { class: 'note' }, runway) : null,
+  ]
 }
 
-/** Requests per bucket for one alias, whatever the exact usage.get layout (accounts as a list or a map). */
+const HOUR = 3_600_000
+
+/**
+ * Requests per bucket for one alias, oldest first, with the buckets the
+ * daemon left out (no traffic) as zeros, so the line's x axis is time.
+ */
 function seriesFor(alias, usage) {
-  const accounts = usage?.accounts
-  const entry = Array.isArray(accounts)
-    ? accounts.find((a) => a?.alias === alias)
-    : accounts && Object.hasOwn(accounts, alias)
-      ? accounts[alias]
-      : undefined
-  const buckets = entry?.buckets
-  if (!Array.isArray(buckets)) return undefined
-  return buckets.map((b) => (typeof b?.requests === 'number' ? b.requests : 0))
+  const entry = Array.isArray(usage?.accounts) ? usage.accounts.find((a) => a?.alias === alias) : undefined
+  if (!entry || !Array.isArray(entry.buckets)) return undefined
+  const step = (usage.bucket === 'day' ? 24 : 1) * HOUR
+  const since = Number(usage.since)
+  const now = Number(usage.now)
+  if (!(now > since) || (now - since) / step > 2000) return undefined
+  const first = Math.floor(since / step) * step
+  const series = new Array(Math.ceil((now - first) / step)).fill(0)
+  for (const b of entry.buckets) {
+    const i = Math.floor((Number(b?.start) - first) / step)
+    if (i >= 0 && i < series.length && typeof b.requests === 'number') series[i] += b.requests
+  }
+  return series
+}
+
+/** What the daemon estimates for an account's limits at the recent pace, in its own words. */
+export function runwayText(alias, usage) {
+  const entry = Array.isArray(usage?.accounts) ? usage.accounts.find((a) => a?.alias === alias) : undefined
+  return typeof entry?.runway?.basis === 'string' ? entry.runway.basis : ''
 }
