@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isMethodName } from '../../protocol/methods.js'
 import { addAccount, identity } from '../helpers/accounts.js'
 import { startDaemon } from '../helpers/daemon.js'
 import { chromiumOrSkip, guardNetwork, launch } from './browser.js'
@@ -201,6 +202,21 @@ describe.skipIf(!exe)('dashboard actions against a real daemon', () => {
     await expect.poll(() => until.textContent(), { timeout: 5000 }).not.toBe(first)
     await expect.poll(() => page.locator('.log .lv-event').count()).toBeGreaterThan(0)
     expect(await page.locator('.log li').count()).toBeGreaterThan(3)
+  })
+
+  it('shows usage history sparklines when the daemon keeps history, and nothing when it does not', async () => {
+    if (!isMethodName('usage.get')) {
+      // No such method on this daemon: the hook renders nothing, no placeholder.
+      expect(await page.locator('.usage-hook').first().innerHTML()).toBe('')
+      expect(await page.locator('svg.spark').count()).toBe(0)
+      return
+    }
+    const usage = { inputTokens: 100, outputTokens: 20 }
+    const report = { alias: 'alpha', status: 200, usage } as Parameters<typeof world.client.call<'token.report'>>[1]
+    await world.client.call('token.report', report)
+    // A 200 report need not emit an event; a change that does makes the page read usage.get again.
+    await world.client.call('accounts.update', { alias: 'alpha', notes: 'after a report' })
+    await expect.poll(() => card('alpha').locator('svg.spark').count()).toBe(1)
   })
 
   it('is keyboard operable with a visible focus ring', async () => {
