@@ -8,6 +8,9 @@ import { cleanup, makeDirs, startDaemon, type SpawnedDaemon, type TestDirs } fro
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
+/** How long a poll waits for the daemon or the page (CI has 2 cores shared by much else). */
+export const WAIT = { timeout: 15_000 } as const
+
 export interface World {
   issuer: FakeIssuer
   backend: FakeBackend
