@@ -1,7 +1,7 @@
 import { isRefreshError } from '../auth/oauth-errors.js'
 import type { Clock, Logger, Timer } from '../deps.js'
 import type { EventBus } from '../events.js'
-import { readSettings } from '../rotation/settings-read.js'
+import { readSettings } from '../settings/read.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
 import type { Refresher } from './refresher.js'

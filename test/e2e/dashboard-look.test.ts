@@ -26,7 +26,7 @@ describe.skipIf(!exe)('dashboard look: sizes, contrast, accessibility, both sche
     const probed = new Promise<void>((resolve) => {
       const seen = new Set<string>()
       void events.subscribe(['limits.updated'], (e) => {
-        if (e.alias) seen.add(e.alias)
+        if ('alias' in e) seen.add(e.alias)
         if (seen.has('work') && seen.has('personal')) resolve()
       })
     })

@@ -140,7 +140,7 @@ describe('event streams', () => {
     s.open(res as never)
     await settle()
     expect(bus.size).toBe(1)
-    bus.emit('rotation.changed', { alias: 'a' })
+    bus.emit('rotation.changed', { change: 'active', alias: 'a', previous: null })
     expect(res.written.some((w) => w.startsWith('data: {') && w.includes('"rotation.changed"'))).toBe(true)
     res.destroy()
     expect(bus.size).toBe(0)
@@ -152,7 +152,7 @@ describe('event streams', () => {
     s.open(res as never)
     await settle()
     res.writableLength = 2048
-    bus.emit('account.updated', { alias: 'a' })
+    bus.emit('account.updated', { alias: 'a', change: 'updated' })
     expect(res.destroyed).toBe(true)
     expect(bus.size).toBe(0)
   })
