@@ -1,6 +1,7 @@
 import { startApp, type App } from '../../daemon/app.js'
 import { resolveConfig } from '../../daemon/config.js'
 import type { Clock, FetchFn } from '../../daemon/deps.js'
+import type { StoreFs } from '../../daemon/store/fs.js'
 import { createLogger } from '../../daemon/log/logger.js'
 import { RpcClient } from '../../client/rpc/client.js'
 import { cleanup, makeDirs, type TestDirs } from './daemon.js'
@@ -20,6 +21,7 @@ export async function startTestApp(
     env?: Record<string, string>
     clock?: Clock
     fetch?: FetchFn
+    fs?: StoreFs
     dirs?: TestDirs
     noKeepAlive?: boolean
     dashboardPort?: number
@@ -34,6 +36,7 @@ export async function startTestApp(
     pid: process.pid,
     clock: opts.clock,
     fetch: opts.fetch,
+    fs: opts.fs,
     noKeepAlive: opts.noKeepAlive,
   })
   const connect = (): Promise<RpcClient> => RpcClient.connect({ socketPath: dirs.socketPath, timeoutMs: 20_000 })
