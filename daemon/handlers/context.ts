@@ -13,6 +13,7 @@ import type { LoginManager } from '../auth/login-manager.js'
 import type { RotationService } from '../rotation/service.js'
 import type { SettingsService } from '../settings/service.js'
 import type { LimitsProbe } from '../limits/probe.js'
+import type { UsageService } from '../usage/service.js'
 import type { StatusReport } from '../status/status.js'
 import type { RefreshNow } from '../tokens/refresh-now.js'
 import type { Dashboard } from '../web/dashboard.js'
@@ -43,6 +44,8 @@ export interface Components {
   settings: SettingsService
   /** limits.refresh / limits.stop: the usage-endpoint probe queue. */
   limitsProbe: LimitsProbe
+  /** usage.get: history, runway. */
+  usage: UsageService
   /** The local web dashboard (dashboard.open): off until first asked for. */
   dashboard: Dashboard
   version: string
