@@ -3,7 +3,15 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/real-clients/node_modules/**', 'test/real-clients/scratch/**', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'test/real-clients/node_modules/**',
+      'test/real-clients/scratch/**',
+      'coverage/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -19,5 +27,29 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The dashboard page runs in the browser, not in Node.
+    files: ['daemon/web/static/**/*.js', 'test/e2e/**/*.browser.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'location',
+          'history',
+          'performance',
+          'fetch',
+          'EventSource',
+          'Node',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'getComputedStyle',
+          'NodeFilter',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
   },
 )

@@ -9,6 +9,8 @@ import { eventHandlers } from './handlers/events.js'
 import { tokenHandlers } from './handlers/tokens.js'
 import { codexHandlers } from './handlers/codex.js'
 import { loginHandlers } from './handlers/login.js'
+import { dashboardHandlers } from './handlers/dashboard.js'
+import { Dashboard } from './web/dashboard.js'
 import { createCodexSync } from './codex/index.js'
 import { createLoginManager } from './auth/login-manager.js'
 import { createOAuthClient } from './auth/oauth-client.js'
@@ -60,6 +62,8 @@ export interface AppDeps {
   platform?: string
   /** A listening socket inherited from the service manager (socket activation); else we bind the path. */
   listenFd?: number
+  /** Where the dashboard's page is (tests of a built package point elsewhere). */
+  dashboardStaticDir?: string
   /** Called when a client asked the daemon to stop. */
   onShutdownRequest?: () => void
 }
@@ -154,6 +158,18 @@ export async function startApp(deps: AppDeps): Promise<App> {
     pid: deps.pid,
     startedAt,
   })
+  // The dashboard serves the dispatcher built below from handlers that include its own.
+  const built: { dispatcher?: ReturnType<typeof createDispatcher> } = {}
+  const dashboard = new Dashboard({
+    clock,
+    logger,
+    dispatcher: () => {
+      if (!built.dispatcher) throw new Error('dashboard started before the dispatcher was built')
+      return built.dispatcher
+    },
+    port: () => config.dashboardPort ?? settings.get().dashboardPort,
+    ...(deps.dashboardStaticDir ? { staticDir: deps.dashboardStaticDir } : {}),
+  })
   const components: Components = {
     config,
     clock,
@@ -177,6 +193,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     settings,
     limitsProbe,
     usage: usage.service,
+    dashboard,
     version: PACKAGE_VERSION,
     startedAt,
     requestShutdown: () => setImmediate(() => deps.onShutdownRequest?.()),
@@ -192,14 +209,17 @@ export async function startApp(deps: AppDeps): Promise<App> {
     ...codexHandlers(components),
     ...loginHandlers(components),
     ...usageHandlers(components),
+    ...dashboardHandlers(components),
   }
+  const dispatcher = createDispatcher(handlers, logger)
+  built.dispatcher = dispatcher
   // Settle refreshes a crash cut short before anyone is served a possibly spent token.
   await refresher.recoverInterrupted(10_000)
   if (!deps.noKeepAlive) keepAlive.start()
   await codex.start()
   const server = new SocketServer({
     path: config.socketPath,
-    dispatcher: createDispatcher(handlers, logger),
+    dispatcher,
     logger,
     inheritedFd: deps.listenFd,
   })
@@ -212,6 +232,11 @@ export async function startApp(deps: AppDeps): Promise<App> {
     await store.close()
     throw err
   }
+  if (settings.get().dashboardAlwaysOn) await startDashboard(dashboard, logger)
+  // Turning dashboardAlwaysOn on takes effect now; turning it off leaves a running dashboard until the stop.
+  settings.onChange((s) => {
+    if (s.dashboardAlwaysOn && !dashboard.running) void startDashboard(dashboard, logger)
+  })
   logger.info('daemon ready', {
     socket: config.socketPath,
     activated: deps.listenFd !== undefined,
@@ -228,6 +253,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
       stopping ??= (async () => {
         keepAlive.stop()
         await logins.stop()
+        await dashboard.stop()
         await server.close()
         // Before the drain: a probe may be what started a refresh, and its write needs the store.
         await limitsProbe.close()
@@ -239,5 +265,14 @@ export async function startApp(deps: AppDeps): Promise<App> {
       })()
       return stopping
     },
+  }
+}
+
+/** A dashboard that cannot start (port taken) is reported, never a reason for the daemon not to run. */
+async function startDashboard(dashboard: Dashboard, logger: DaemonLogger): Promise<void> {
+  try {
+    await dashboard.start()
+  } catch (err) {
+    logger.error('dashboard did not start', { error: err instanceof Error ? err.message : String(err) })
   }
 }

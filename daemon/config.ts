@@ -12,6 +12,8 @@ export interface DaemonConfig {
   issuer: string
   chatgptBaseUrl: string
   passphrase?: string
+  /** `--dashboard-port`: overrides the dashboardPort setting. */
+  dashboardPort?: number
   env: Record<string, string | undefined>
   home: string
 }
@@ -20,12 +22,19 @@ export interface ConfigInput {
   env: Record<string, string | undefined>
   home?: string
   passphraseFile?: string
+  dashboardPort?: number
   /** Read by main.ts from stdin (`--passphrase-stdin`): how a client hands it over without an environment variable. */
   passphrase?: string
 }
 
 /** Everything the daemon needs from its environment, resolved once, at start, never at import. */
-export function resolveConfig({ env, home = homedir(), passphraseFile, passphrase: given }: ConfigInput): DaemonConfig {
+export function resolveConfig({
+  env,
+  home = homedir(),
+  passphraseFile,
+  passphrase: given,
+  dashboardPort,
+}: ConfigInput): DaemonConfig {
   const p = { env, home }
   let passphrase = given || paths.passphrase(p)
   if (passphraseFile) {
@@ -41,6 +50,7 @@ export function resolveConfig({ env, home = homedir(), passphraseFile, passphras
     issuer: paths.issuerUrl(p),
     chatgptBaseUrl: paths.chatgptBaseUrl(p),
     passphrase,
+    ...(dashboardPort !== undefined ? { dashboardPort } : {}),
     env,
     home,
   }

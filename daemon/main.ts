@@ -9,14 +9,16 @@ import { SocketSetupError } from './server/socket-path.js'
 import { StoreEncryptedError, StoreLockedError } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
 
-const USAGE = `Usage: opencode-multi-authd [--passphrase-file FILE | --passphrase-stdin] [--oneshot] [--version] [--help]
+const USAGE = `Usage: opencode-multi-authd [--passphrase-file FILE | --passphrase-stdin] [--dashboard-port PORT] [--oneshot] [--version] [--help]
 
 Runs the opencode-multi-auth daemon in the foreground. It owns the account
 store and answers JSON-RPC on a Unix socket. Environment: see README.md.
 --oneshot: no daemon; apply one account change (a JSON-RPC request on stdin)
 under the store lock and print the answer (the CLI uses this when no daemon runs).
 --passphrase-stdin: the first line of stdin is the store passphrase (how a client
-starts the daemon without putting it in the daemon's environment).`
+starts the daemon without putting it in the daemon's environment).
+--dashboard-port: the dashboard's port on 127.0.0.1 (0 picks one), over the
+dashboardPort setting (default 3434).`
 
 /** Exit codes: 0 clean stop, 1 could not start (another daemon, locked or encrypted store, bad socket). */
 async function main(): Promise<void> {
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
     options: {
       'passphrase-file': { type: 'string' },
       'passphrase-stdin': { type: 'boolean' },
+      'dashboard-port': { type: 'string' },
       oneshot: { type: 'boolean' },
       version: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -33,7 +36,13 @@ async function main(): Promise<void> {
   if (values.version) return void console.log(PACKAGE_VERSION)
 
   const given = values['passphrase-stdin'] ? await readPassphrase() : undefined
-  const config = resolveConfig({ env: process.env, passphraseFile: values['passphrase-file'], passphrase: given })
+  const dashboardPort = parsePort(values['dashboard-port'])
+  const config = resolveConfig({
+    env: process.env,
+    passphraseFile: values['passphrase-file'],
+    passphrase: given,
+    dashboardPort,
+  })
   // Read once; no child of ours (flock, anything later) inherits it, nor does /proc/<pid>/environ show it to us again.
   forgetSecrets(process.env)
   if (values.oneshot) return oneshot(config)
@@ -68,7 +77,7 @@ async function main(): Promise<void> {
   } catch (err) {
     const known =
       err instanceof StoreLockedError || err instanceof StoreEncryptedError || err instanceof SocketSetupError
-    logger.error(known ? (err).message : 'daemon failed to start', {
+    logger.error(known ? err.message : 'daemon failed to start', {
       error: known ? undefined : err instanceof Error ? err.stack : String(err),
     })
     await logger.close()
@@ -96,11 +105,21 @@ async function oneshot(config: ReturnType<typeof resolveConfig>): Promise<void> 
     process.stdout.write(`${await runOneshot(config, logger, Buffer.concat(chunks).toString('utf8').trim())}\n`)
   } catch (err) {
     const known = err instanceof StoreLockedError || err instanceof StoreEncryptedError
-    logger.error(known ? (err).message : 'one-shot change failed', { error: known ? undefined : String(err) })
+    logger.error(known ? err.message : 'one-shot change failed', { error: known ? undefined : String(err) })
     // 75 (EX_TEMPFAIL): a daemon holds the store, so the client should ask it instead.
     process.exitCode = err instanceof StoreLockedError ? ONESHOT_EXIT_LOCKED : 1
   }
   await logger.close()
+}
+
+function parsePort(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined
+  const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN
+  if (!(port >= 0 && port <= 65_535)) {
+    console.error(`--dashboard-port wants a port number 0-65535, got ${JSON.stringify(raw)}`)
+    process.exit(2)
+  }
+  return port
 }
 
 void main()

@@ -136,6 +136,15 @@ export interface CodexSyncResult {
   at: number
 }
 
+export interface DashboardOpen {
+  /** The one-time sign-in link; its secret is in the fragment, which browsers never send. */
+  url: string
+  /** The listener, without any secret. */
+  origin: string
+  /** Epoch ms after which the link no longer signs in. */
+  expiresAt: number
+}
+
 export interface LogLine {
   level: string
   message: string
@@ -318,6 +327,11 @@ export const methods = {
     z.object({ lines: z.number().int().min(1).max(5000).optional() }).strict(),
     { summary: '`{lines}`: recent log lines, already redacted' },
   ),
+  'dashboard.open': method<DashboardOpen>()(none, {
+    summary:
+      '`{url, origin, expiresAt}`: starts the dashboard if it is off; a one-time sign-in link (the code in the URL fragment)',
+    errors: ['CONFLICT'],
+  }),
 } as const
 
 export type Methods = typeof methods

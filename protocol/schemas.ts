@@ -109,6 +109,10 @@ export const settingsFields = z.object({
     .max(2048)
     .refine((v) => v === '' || /^https?:\/\/[^\s/]+/.test(v), 'an http:// or https:// proxy URL, or "" for none')
     .optional(),
+  /** The dashboard's TCP port on 127.0.0.1; 0 lets the system pick one. */
+  dashboardPort: z.number().int().min(0).max(65_535),
+  /** Start the dashboard with the daemon instead of at the first `dashboard.open`. */
+  dashboardAlwaysOn: z.boolean(),
 })
 
 /** Whole settings: each field valid, critical < low, weights summing to 1. */
@@ -145,6 +149,8 @@ export const DEFAULT_SETTINGS: Settings = {
   idleRefreshMs: 4 * 24 * HOUR,
   notify: false,
   proxy: undefined,
+  dashboardPort: 3434,
+  dashboardAlwaysOn: false,
 }
 
 export interface ForceState {

@@ -17,6 +17,7 @@ import { registerWatch } from './commands/watch.js'
 import { registerService } from './commands/service.js'
 import { registerCompletion } from './commands/completion.js'
 import { registerDoctor } from './commands/doctor.js'
+import { registerDashboard } from './commands/dashboard.js'
 
 // Commander hands an action its positional args, then its options, then the command.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -64,6 +65,7 @@ export function buildProgram(version: string): Command {
   registerService(program, run)
   registerDoctor(program, run)
   registerCompletion(program, run)
+  registerDashboard(program, run)
   return program
 }
 

@@ -16,6 +16,7 @@ import type { LimitsProbe } from '../limits/probe.js'
 import type { UsageService } from '../usage/service.js'
 import type { StatusReport } from '../status/status.js'
 import type { RefreshNow } from '../tokens/refresh-now.js'
+import type { Dashboard } from '../web/dashboard.js'
 
 /** What handlers may call: components built by the composition root. */
 export interface Components {
@@ -45,6 +46,8 @@ export interface Components {
   limitsProbe: LimitsProbe
   /** usage.get: history, runway. */
   usage: UsageService
+  /** The local web dashboard (dashboard.open): off until first asked for. */
+  dashboard: Dashboard
   version: string
   startedAt: number
   /** Asks the daemon to stop after the current answer has been sent. */
