@@ -141,6 +141,16 @@ export const methods = {
           .max(64 * 1024)
           .optional(),
         model: z.string().max(200).optional(),
+        /** Token counts from the `response.completed` event's `response.usage`. */
+        usage: z
+          .object({
+            inputTokens: z.number().int().nonnegative(),
+            outputTokens: z.number().int().nonnegative(),
+            cachedTokens: z.number().int().nonnegative().optional(),
+            reasoningTokens: z.number().int().nonnegative().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   ),

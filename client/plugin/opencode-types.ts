@@ -47,7 +47,8 @@ export interface ProviderInfo {
   [key: string]: unknown
 }
 
-export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
+export type { FetchFn } from '../../upstream/types.js'
+import type { FetchFn } from '../../upstream/types.js'
 
 /** What our loader returns: options merged into the provider's AI SDK settings. */
 export interface LoaderResult {

@@ -29,6 +29,15 @@ describe('the layering of DESIGN.md', () => {
     }
   })
 
+  it('upstream/ imports only protocol/, itself and zod — web-standard APIs, no Node modules', () => {
+    for (const f of files('upstream')) {
+      for (const spec of imports(f)) {
+        const to = target(f, spec)
+        expect([f, ['protocol', 'upstream', 'zod'].includes(to) ? 'ok' : to]).toEqual([f, 'ok'])
+      }
+    }
+  })
+
   it('client/ never imports daemon/, and daemon/ never imports client/', () => {
     for (const f of files('client'))
       for (const spec of imports(f)) expect([f, target(f, spec)]).not.toEqual([f, 'daemon'])

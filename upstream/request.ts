@@ -1,10 +1,9 @@
 /**
- * Request shaping: what OpenCode sends to the OpenAI Responses API, turned into what the
- * ChatGPT Codex backend accepts (REFERENCE.md "The ChatGPT Codex backend"). Pure functions;
- * each attempt shapes a fresh copy of the parsed body.
+ * Request bodies: what a client sends to the Responses API, parsed at the boundary and
+ * turned into what the ChatGPT Codex backend accepts (docs/codex.md, "What the gateway
+ * passes on"). Pure functions; each attempt shapes a fresh copy of the parsed body.
  */
 import { z } from 'zod'
-import type { TokenResult } from '../../protocol/methods.js'
 
 /** The fields we read or rewrite; everything else passes through untouched. */
 export const responsesBody = z.looseObject({
@@ -119,31 +118,4 @@ export function isResponsesUrl(url: URL): boolean {
 
 export function upstreamUrl(chatgptBase: string): string {
   return `${chatgptBase}/codex/responses`
-}
-
-/** Caller headers that must not reach the backend: we own auth and the framing. */
-const DROPPED = [
-  'authorization',
-  'x-api-key',
-  'openai-organization',
-  'openai-project',
-  'chatgpt-account-id',
-  'content-length',
-  'host',
-]
-
-export function upstreamHeaders(caller: Headers, token: TokenResult, sessionKey: string | undefined): Headers {
-  const h = new Headers(caller)
-  for (const name of DROPPED) h.delete(name)
-  h.set('authorization', `Bearer ${token.accessToken}`)
-  if (token.accountId) h.set('chatgpt-account-id', token.accountId)
-  h.set('openai-beta', 'responses=experimental')
-  h.set('originator', 'codex_cli_rs')
-  h.set('accept', 'text/event-stream')
-  h.set('content-type', 'application/json')
-  if (sessionKey) {
-    h.set('session_id', sessionKey)
-    h.set('conversation_id', sessionKey)
-  }
-  return h
 }

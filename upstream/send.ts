@@ -3,8 +3,8 @@
  * response headers, and the two ways a success goes back to the caller (the stream,
  * guarded against silence, or the completed response as JSON).
  */
-import type { FetchFn } from './opencode-types.js'
-import { notCompleted } from './failures.js'
+import type { FetchFn } from './types.js'
+import { notCompleted } from './answers.js'
 import { completedResponse, guardIdle, passHeaders, readText } from './response.js'
 
 export class UpstreamTimeoutError extends Error {
