@@ -19,7 +19,17 @@ export interface KeySuccess {
   metadata?: Record<string, string>
 }
 
-export type AuthCallbackResult = KeySuccess | { type: 'failed' }
+/** The successful end of an OAuth sign-in (OpenCode saves it as `{type:"oauth", refresh, access, expires}`). */
+export interface OAuthSuccess {
+  type: 'success'
+  provider?: string
+  refresh: string
+  access: string
+  expires: number
+  accountId?: string
+}
+
+export type AuthCallbackResult = KeySuccess | OAuthSuccess | { type: 'failed' }
 
 /** `AuthOAuthResult` with `method: "auto"`: OpenCode shows url + instructions, then awaits callback(). */
 export interface AuthOAuthAutoResult {
