@@ -17,6 +17,8 @@ import { limitsHandlers } from './handlers/limits.js'
 import { LimitsProbe } from './limits/probe.js'
 import { rotationHandlers } from './handlers/rotation.js'
 import { settingsHandlers } from './handlers/settings.js'
+import { gatewayHandlers } from './handlers/gateway.js'
+import { Gateway } from './gateway/index.js'
 import { ReportIntake } from './rotation/report.js'
 import { RotationSelector } from './rotation/selector.js'
 import { RotationService } from './rotation/service.js'
@@ -86,6 +88,21 @@ export async function startApp(deps: AppDeps): Promise<App> {
     fetch: deps.fetch ?? fetch,
     baseUrl: config.chatgptBaseUrl,
   })
+  const rotation = new RotationService(store, selector, settings, bus, clock)
+  const gateway = new Gateway({
+    secretFile: config.gatewaySecretFile,
+    chatgptBase: config.chatgptBaseUrl,
+    forced: config.gatewayForced,
+    tokens,
+    report: (p) => intake.report(p),
+    rotation,
+    store,
+    refresher,
+    fetch: deps.fetch ?? fetch,
+    clock,
+    logger,
+  })
+  settings.onChange((s) => void gateway.apply(s))
   const components: Components = {
     config,
     clock,
@@ -99,7 +116,8 @@ export async function startApp(deps: AppDeps): Promise<App> {
     tokens,
     keepAlive,
     report: (p) => intake.report(p),
-    rotation: new RotationService(store, selector, settings, bus, clock),
+    rotation,
+    gateway,
     settings,
     limitsProbe,
     version: PACKAGE_VERSION,
@@ -116,6 +134,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     ...limitsHandlers(components),
     ...codexHandlers(components),
     ...loginHandlers(components),
+    ...gatewayHandlers(components),
   }
   // Settle refreshes a crash cut short before anyone is served a possibly spent token.
   await refresher.recoverInterrupted(10_000)
@@ -130,6 +149,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     await store.close()
     throw err
   }
+  await gateway.apply(settings.get())
   logger.info('daemon ready', {
     socket: config.socketPath,
     store: store.path,
@@ -145,6 +165,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
         keepAlive.stop()
         await logins.stop()
         await server.close()
+        await gateway.close()
         // Before the drain: a probe may be what started a refresh, and its write needs the store.
         await limitsProbe.close()
         // Refreshes first, then Codex: a pair refreshed during the stop is still written back.

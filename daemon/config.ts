@@ -11,6 +11,10 @@ export interface DaemonConfig {
   issuer: string
   chatgptBaseUrl: string
   passphrase?: string
+  /** The gateway's secret file (protocol/paths.ts). */
+  gatewaySecretFile: string
+  /** --gateway [--gateway-port N]: the gateway is on whatever the settings say. */
+  gatewayForced?: { port?: number }
   env: Record<string, string | undefined>
   home: string
 }
@@ -19,10 +23,11 @@ export interface ConfigInput {
   env: Record<string, string | undefined>
   home?: string
   passphraseFile?: string
+  gateway?: { port?: number }
 }
 
 /** Everything the daemon needs from its environment, resolved once, at start, never at import. */
-export function resolveConfig({ env, home = homedir(), passphraseFile }: ConfigInput): DaemonConfig {
+export function resolveConfig({ env, home = homedir(), passphraseFile, gateway }: ConfigInput): DaemonConfig {
   const p = { env, home }
   let passphrase = paths.passphrase(p)
   if (passphraseFile) {
@@ -38,6 +43,8 @@ export function resolveConfig({ env, home = homedir(), passphraseFile }: ConfigI
     issuer: paths.issuerUrl(p),
     chatgptBaseUrl: paths.chatgptBaseUrl(p),
     passphrase,
+    gatewaySecretFile: paths.gatewaySecretFile(p),
+    ...(gateway ? { gatewayForced: gateway } : {}),
     env,
     home,
   }

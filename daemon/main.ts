@@ -8,12 +8,14 @@ import { SocketSetupError } from './server/socket-path.js'
 import { StoreEncryptedError, StoreLockedError } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
 
-const USAGE = `Usage: opencode-multi-authd [--passphrase-file FILE] [--oneshot] [--version] [--help]
+const USAGE = `Usage: opencode-multi-authd [--passphrase-file FILE] [--gateway] [--gateway-port PORT] [--oneshot] [--version] [--help]
 
 Runs the opencode-multi-auth daemon in the foreground. It owns the account
 store and answers JSON-RPC on a Unix socket. Environment: see README.md.
 --oneshot: no daemon; apply one account change (a JSON-RPC request on stdin)
-under the store lock and print the answer (the CLI uses this when no daemon runs).`
+under the store lock and print the answer (the CLI uses this when no daemon runs).
+--gateway: serve the local gateway for the Codex CLI whatever the gatewayEnabled
+setting says (on 127.0.0.1, port --gateway-port or the gatewayPort setting; docs/codex.md).`
 
 /** Exit codes: 0 clean stop, 1 could not start (another daemon, locked or encrypted store, bad socket). */
 async function main(): Promise<void> {
@@ -21,6 +23,8 @@ async function main(): Promise<void> {
     options: {
       'passphrase-file': { type: 'string' },
       oneshot: { type: 'boolean' },
+      gateway: { type: 'boolean' },
+      'gateway-port': { type: 'string' },
       version: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -28,7 +32,18 @@ async function main(): Promise<void> {
   if (values.help) return void console.log(USAGE)
   if (values.version) return void console.log(PACKAGE_VERSION)
 
-  const config = resolveConfig({ env: process.env, passphraseFile: values['passphrase-file'] })
+  const gatewayPort = values['gateway-port'] === undefined ? undefined : Number(values['gateway-port'])
+  if (gatewayPort !== undefined && !(Number.isInteger(gatewayPort) && gatewayPort >= 0 && gatewayPort <= 65535)) {
+    console.error(`--gateway-port must be a port number (0-65535), not ${values['gateway-port']}`)
+    process.exit(2)
+  }
+  const config = resolveConfig({
+    env: process.env,
+    passphraseFile: values['passphrase-file'],
+    ...(values.gateway || gatewayPort !== undefined
+      ? { gateway: gatewayPort === undefined ? {} : { port: gatewayPort } }
+      : {}),
+  })
   if (values.oneshot) return oneshot(config)
   const logger = createLogger({ level: config.logLevel, file: config.logFile })
   let app: App | undefined

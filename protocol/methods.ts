@@ -105,6 +105,18 @@ export interface CodexSyncResult {
   at: number
 }
 
+export interface GatewayStatus {
+  enabled: boolean
+  /** The ChatGPT base URL Codex is pointed at, when listening. */
+  url?: string
+  /** Requests served since the daemon started (every path). */
+  requests: number
+  /** Responses requests moved to another account before Codex saw the failure. */
+  failovers: number
+  /** The last failure the gateway met (no secret, no prompt text). */
+  lastError?: { at: number; message: string }
+}
+
 export interface LogLine {
   level: string
   message: string
@@ -220,6 +232,8 @@ export const methods = {
 
   'codex.sync': method<CodexSyncResult>()(none),
   'codex.use': method<{ alias: string; path: string }>()(byAlias),
+
+  'gateway.status': method<GatewayStatus>()(none),
 
   'events.subscribe': method<{ subscribed: string[] }>()(z.object({ topics: z.array(eventTopic).optional() }).strict()),
   'logs.tail': method<{ lines: LogLine[] }>()(

@@ -13,6 +13,7 @@ import type { LoginManager } from '../auth/login-manager.js'
 import type { RotationService } from '../rotation/service.js'
 import type { SettingsService } from '../rotation/settings.js'
 import type { LimitsProbe } from '../limits/probe.js'
+import type { Gateway } from '../gateway/index.js'
 
 /** What handlers may call: components built by the composition root. */
 export interface Components {
@@ -34,6 +35,8 @@ export interface Components {
   /** rotation.*: strategy, force mode, the candidate order. */
   rotation: RotationService
   settings: SettingsService
+  /** The local gateway for the Codex CLI (gateway.status). */
+  gateway: Gateway
   /** limits.refresh / limits.stop: the usage-endpoint probe queue. */
   limitsProbe: LimitsProbe
   version: string
