@@ -1,9 +1,16 @@
 import type { Command } from 'commander'
+import type { GatewayStatus } from '../../../protocol/methods.js'
 import { makeCli, type GlobalOptions } from '../context.js'
 import { printJson } from '../output.js'
 import type { Action } from '../program.js'
 import { accountsTable } from './accounts.js'
 import { describeForce } from './use.js'
+
+export function describeGateway(g: GatewayStatus): string {
+  if (!g.enabled) return 'Codex gateway: off (turn it on with `opencode-multi-auth codex setup`)'
+  const last = g.lastError ? `; last error ${new Date(g.lastError.at).toISOString()}: ${g.lastError.message}` : ''
+  return `Codex gateway: ${g.url}, ${g.requests} request(s), ${g.failovers} failover(s)${last}`
+}
 
 export function registerStatus(program: Command, run: Action): void {
   program
@@ -13,10 +20,12 @@ export function registerStatus(program: Command, run: Action): void {
     .action(
       run(async (opts: GlobalOptions) => {
         const cli = makeCli(opts)
-        const [status, { accounts }, rotation] = await Promise.all([
+        const [status, { accounts }, rotation, gateway] = await Promise.all([
           cli.call('daemon.status', {}),
           cli.call('accounts.list', {}),
           cli.call('rotation.get', {}),
+          // An older daemon has no gateway: status still works.
+          cli.call('gateway.status', {}).catch(() => undefined),
         ])
         if (cli.out.json) {
           return printJson(cli.out, {
@@ -25,6 +34,7 @@ export function registerStatus(program: Command, run: Action): void {
             force: status.force,
             order: rotation.order,
             accounts,
+            gateway,
           })
         }
         // The strategy is the daemon's answer, never a constant (seed fix A2).
@@ -35,6 +45,7 @@ export function registerStatus(program: Command, run: Action): void {
           .map((o) => (o.tier && o.tier !== 'normal' ? `${o.alias} (${o.tier})` : o.alias))
         cli.out.print(`Next: ${next.length ? next.join(' > ') : 'no account can serve now'}`)
         cli.out.print(`Daemon: pid ${status.pid}, ${status.accountCount} account(s), store ${status.storePath}`)
+        if (gateway) cli.out.print(describeGateway(gateway))
         cli.out.print('')
         cli.out.print(accounts.length ? accountsTable(cli.out, accounts, status.activeAlias) : 'no accounts yet')
       }),
