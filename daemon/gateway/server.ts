@@ -64,18 +64,22 @@ export class GatewayListener {
     return host === `127.0.0.1:${this.port}` || host === `localhost:${this.port}`
   }
 
-  private authorized(req: IncomingMessage): boolean {
+  /** How the caller proved itself: the gateway secret, a pool account's token, or not at all. */
+  private authorized(req: IncomingMessage): 'secret' | 'pool-token' | undefined {
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1]
     const header = req.headers['x-opencode-multi-auth-gateway']
-    if (secretMatches(this.deps.secret, typeof header === 'string' ? header : bearer)) return true
-    return bearer !== undefined && this.deps.isPoolToken(bearer)
+    if (secretMatches(this.deps.secret, typeof header === 'string' ? header : bearer)) return 'secret'
+    return bearer !== undefined && this.deps.isPoolToken(bearer) ? 'pool-token' : undefined
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.deps.stats.request()
     const url = req.url ?? '/'
     if (!this.hostOk(req.headers.host)) return sendJson(res, 421, { detail: 'wrong Host for this listener' })
-    if (!this.authorized(req)) return sendJson(res, 401, { detail: 'opencode-multi-auth gateway: not authorized' })
+    const auth = this.authorized(req)
+    // The path only (a query may carry ids), and how the caller proved itself: never a token or the body.
+    this.deps.logger.debug('gateway request', { method: req.method, path: url.split('?')[0], auth: auth ?? 'none' })
+    if (!auth) return sendJson(res, 401, { detail: 'opencode-multi-auth gateway: not authorized' })
     if (url !== PREFIX && !url.startsWith(`${PREFIX}/`) && !url.startsWith(`${PREFIX}?`))
       return sendJson(res, 404, { detail: 'Not Found' })
     const ac = new AbortController()
