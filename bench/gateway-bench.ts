@@ -58,7 +58,7 @@ async function firstByteMs(url: string, headers: Record<string, string>, body: s
 /** Arrival times (ms after the first chunk) of each chunk, as the client reads them. */
 async function arrivals(url: string, headers: Record<string, string>, body: string): Promise<number[]> {
   const res = await fetch(url, { method: 'POST', headers: { ...headers, 'x-chunks': String(CHUNKS) }, body })
-  const reader = res.body!.getReader()
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
   const times: number[] = []
   const decoder = new TextDecoder()
   let pending = ''
