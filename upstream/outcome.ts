@@ -4,18 +4,11 @@
  * and "the daemon is not there". Kept apart from the attempt loop so each rule is
  * visible in one place.
  */
-import { z } from 'zod'
+import { usageLimitBody } from '../protocol/backend.js'
+import { noEligibleData, rateLimitedData } from '../protocol/error-data.js'
 import { ErrorCode, RpcError } from '../protocol/errors.js'
 import { TokenSourceUnavailableError } from './types.js'
-import {
-  ALL_LIMITED_STATUS,
-  allLimited,
-  daemonUnavailable,
-  jsonError,
-  noAccounts,
-  noEligibleData,
-  noUsableAccount,
-} from './answers.js'
+import { ALL_LIMITED_STATUS, allLimited, daemonUnavailable, jsonError, noAccounts, noUsableAccount } from './answers.js'
 import { replay } from './send.js'
 
 /** The backend's last failure within this call, kept to answer with when nothing else is left. */
@@ -29,7 +22,7 @@ export interface LastFailure {
 /** resets_at (epoch s) from a usage_limit_reached body, else Retry-After (s), as epoch ms. */
 export function upstreamResetAt(last: LastFailure, now: number): number | undefined {
   try {
-    const parsed = z.object({ error: z.object({ resets_at: z.number() }) }).safeParse(JSON.parse(last.text))
+    const parsed = usageLimitBody.safeParse(JSON.parse(last.text))
     if (parsed.success) return parsed.data.error.resets_at * 1000
   } catch {
     // not JSON
@@ -56,7 +49,7 @@ export function lastAnswer(last: LastFailure, now: number, limited: LimitedAnswe
   return replay(last.status, last.statusText, last.headers, last.text)
 }
 
-const forcedData = z.object({ until: z.number().nullable().optional() })
+const forcedUntil = rateLimitedData.pick({ until: true }).partial()
 
 /** token.get failed: turn why into the answer the caller sees. Rethrows what is not ours to answer. */
 export function answerNoToken(
@@ -71,7 +64,8 @@ export function answerNoToken(
   }
   if (err.code === ErrorCode.RATE_LIMITED) {
     // Force mode pins one account and never falls back (the person chose it).
-    const until = forcedData.safeParse(err.data).data?.until ?? undefined
+    // Only `until` decides the answer: read it even when the rest of the data is missing.
+    const until = forcedUntil.safeParse(err.data).data?.until ?? undefined
     if (until !== undefined && until > now) return limited({ resetAt: until, accounts: 1, now })
     return jsonError(ALL_LIMITED_STATUS, {
       message:

@@ -3,19 +3,9 @@
  * turned into what the ChatGPT Codex backend accepts (docs/codex.md, "What the gateway
  * passes on"). Pure functions; each attempt shapes a fresh copy of the parsed body.
  */
-import { z } from 'zod'
+import { responsesBody, type ResponsesBody } from '../protocol/backend.js'
 
-/** The fields we read or rewrite; everything else passes through untouched. */
-export const responsesBody = z.looseObject({
-  model: z.string().min(1).max(200),
-  input: z.union([z.string(), z.array(z.unknown())]).optional(),
-  stream: z.boolean().nullable().optional(),
-  store: z.boolean().nullable().optional(),
-  prompt_cache_key: z.string().optional(),
-  reasoning: z.looseObject({ effort: z.string().nullable().optional() }).nullable().optional(),
-  service_tier: z.string().nullable().optional(),
-})
-export type ResponsesBody = z.infer<typeof responsesBody>
+export { responsesBody, type ResponsesBody }
 
 export type ParsedRequest = { ok: true; body: ResponsesBody } | { ok: false; error: string }
 

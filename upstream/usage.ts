@@ -3,7 +3,7 @@
  * (token.report's `usage`), taken from a copy of the stream as it passes, so the caller's
  * stream is never held back.
  */
-import { z } from 'zod'
+import { completedUsage } from '../protocol/backend.js'
 import { parseSse } from './response.js'
 
 export interface Usage {
@@ -12,14 +12,6 @@ export interface Usage {
   cachedTokens?: number
   reasoningTokens?: number
 }
-
-const count = z.number().int().nonnegative()
-const completedUsage = z.object({
-  input_tokens: count,
-  output_tokens: count,
-  input_tokens_details: z.object({ cached_tokens: count.optional() }).nullable().optional(),
-  output_tokens_details: z.object({ reasoning_tokens: count.optional() }).nullable().optional(),
-})
 
 /** `response.usage` of a `response.completed` event's data, or undefined when it has none (or not in that form). */
 export function usageFromCompleted(data: unknown): Usage | undefined {

@@ -2,9 +2,10 @@ import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { AccountView } from '../../protocol/schemas.js'
 import type { Clock } from '../deps.js'
 import type { EventBus } from '../events.js'
+import { requireAccount } from '../store/lookup.js'
 import type { AccountStore } from '../store/store.js'
-import type { Account, StoreData } from '../store/schema.js'
-import { readSettings } from '../rotation/settings-read.js'
+import { clearForceIfPinned, setEnabled } from '../store/account-state.js'
+import { readSettings } from '../settings/read.js'
 import {
   AliasConflictError,
   NotChatGptTokenError,
@@ -14,23 +15,23 @@ import {
 } from './upsert.js'
 import { toView } from './view.js'
 
-export function notFound(alias: string): RpcError {
-  return new RpcError(ErrorCode.ACCOUNT_NOT_FOUND, `no account with alias ${alias}`, { alias })
-}
-
-export function requireAccount(data: StoreData, alias: string): Account {
-  const acc = Object.prototype.hasOwnProperty.call(data.accounts, alias) ? data.accounts[alias] : undefined
-  if (!acc) throw notFound(alias)
-  return acc
+export interface AccountServiceDeps {
+  store: AccountStore
+  bus: EventBus
+  clock: Clock
 }
 
 /** Account bookkeeping: everything the `accounts.*` methods do, minus tokens' lifecycle. */
 export class AccountService {
-  constructor(
-    private readonly store: AccountStore,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-  ) {}
+  private readonly store: AccountStore
+  private readonly bus: EventBus
+  private readonly clock: Clock
+
+  constructor(deps: AccountServiceDeps) {
+    this.store = deps.store
+    this.bus = deps.bus
+    this.clock = deps.clock
+  }
 
   view(alias: string): AccountView {
     const data = this.store.data
@@ -66,10 +67,7 @@ export class AccountService {
       requireAccount(d, alias)
       delete d.accounts[alias]
       if (d.activeAlias === alias) d.activeAlias = Object.keys(d.accounts)[0] ?? null
-      if (d.forcedAlias === alias) {
-        d.forcedAlias = null
-        d.forcedUntil = null
-      }
+      clearForceIfPinned(d, alias)
       const weights = d.settings?.accountWeights
       if (weights && typeof weights === 'object') delete (weights as Record<string, unknown>)[alias]
     })
@@ -87,18 +85,8 @@ export class AccountService {
           })
         }
       }
-      acc.enabled = enabled
-      if (enabled) {
-        delete acc.disabledAt
-        delete acc.disableReason
-      } else {
-        acc.disabledAt = this.clock.now()
-        acc.disabledBy = 'user'
-        if (d.forcedAlias === alias) {
-          d.forcedAlias = null
-          d.forcedUntil = null
-        }
-      }
+      setEnabled(acc, enabled, this.clock.now())
+      if (!enabled) clearForceIfPinned(d, alias)
     })
     this.bus.emit('account.updated', { alias, change: enabled ? 'enabled' : 'disabled' })
     return this.view(alias)
