@@ -79,7 +79,8 @@ function shapeInput(input: unknown[], stripBefore: number): unknown[] {
     if (item.type === 'item_reference') continue
     // Reasoning items are opaque, account-bound state: without their encrypted content they carry nothing.
     if (stripEncrypted && item.type === 'reasoning') continue
-    const { id: _id, ...rest } = item
+    const rest = { ...item }
+    delete rest.id
     if (stripEncrypted) delete rest.encrypted_content
     out.push(rest)
   }
