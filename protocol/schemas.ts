@@ -105,6 +105,14 @@ export const settingsFields = z.object({
   gatewayEnabled: z.boolean(),
   /** Its 127.0.0.1 port. Fixed by default, because `codex setup` writes the URL into Codex's config; 0 picks one at each start (tests). */
   gatewayPort: z.number().int().min(0).max(65535),
+  /** The daemon raises desktop notifications for alerts itself when a notifier is installed. */
+  notify: z.boolean(),
+  /** Proxy for the daemon's outbound calls (http:// or https:// URL); over HTTPS_PROXY/HTTP_PROXY. '' = none. */
+  proxy: z
+    .string()
+    .max(2048)
+    .refine((v) => v === '' || /^https?:\/\/[^\s/]+/.test(v), 'an http:// or https:// proxy URL, or "" for none')
+    .optional(),
 })
 
 /** Whole settings: each field valid, critical < low, weights summing to 1. */
@@ -144,6 +152,8 @@ export const DEFAULT_SETTINGS: Settings = {
   idleRefreshMs: 4 * 24 * HOUR,
   gatewayEnabled: false,
   gatewayPort: DEFAULT_GATEWAY_PORT,
+  notify: false,
+  proxy: undefined,
 }
 
 export interface ForceState {

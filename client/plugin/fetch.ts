@@ -27,7 +27,10 @@ export interface CodexFetchDeps {
 
 function target(input: string | URL | Request, init?: RequestInit): { url: URL; method: string } {
   const req = input instanceof Request ? input : undefined
-  return { url: new URL(req ? req.url : input instanceof URL ? input.href : input), method: (init?.method ?? req?.method ?? 'GET').toUpperCase() }
+  return {
+    url: new URL(req ? req.url : input instanceof URL ? input.href : input),
+    method: (init?.method ?? req?.method ?? 'GET').toUpperCase(),
+  }
 }
 
 async function bodyText(input: string | URL | Request, init: RequestInit | undefined): Promise<string> {

@@ -14,6 +14,7 @@ import type { RotationService } from '../rotation/service.js'
 import type { SettingsService } from '../settings/service.js'
 import type { LimitsProbe } from '../limits/probe.js'
 import type { Gateway } from '../gateway/index.js'
+import type { UsageService } from '../usage/service.js'
 import type { StatusReport } from '../status/status.js'
 import type { RefreshNow } from '../tokens/refresh-now.js'
 
@@ -45,6 +46,8 @@ export interface Components {
   gateway: Gateway
   /** limits.refresh / limits.stop: the usage-endpoint probe queue. */
   limitsProbe: LimitsProbe
+  /** usage.get: history, runway. */
+  usage: UsageService
   version: string
   startedAt: number
   /** Asks the daemon to stop after the current answer has been sent. */

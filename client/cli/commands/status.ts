@@ -5,6 +5,12 @@ import { printJson } from '../output.js'
 import type { Action } from '../program.js'
 import { accountsTable } from './accounts.js'
 import { describeForce } from './use.js'
+import type { UsageResult } from '../../../protocol/usage.js'
+import { accountRunwayWords, poolRunwayWords } from '../usage-format.js'
+
+function runwayOf(u: UsageResult): Record<string, unknown> {
+  return { pool: u.pool.runway, accounts: u.accounts.map((a) => ({ alias: a.alias, ...a.runway })) }
+}
 
 export function describeGateway(g: GatewayStatus): string {
   if (!g.enabled) return 'Codex gateway: off (turn it on with `opencode-multi-auth codex setup`)'
@@ -20,10 +26,12 @@ export function registerStatus(program: Command, run: Action): void {
     .action(
       run(async (opts: GlobalOptions) => {
         const cli = makeCli(opts)
-        const [status, { accounts }, rotation, gateway] = await Promise.all([
+        const [status, { accounts }, rotation, usage, gateway] = await Promise.all([
           cli.call('daemon.status', {}),
           cli.call('accounts.list', {}),
           cli.call('rotation.get', {}),
+          // The runway only; a daemon from before usage history has none to give.
+          cli.call('usage.get', { since: Date.now() - 3_600_000 }).catch(() => undefined),
           // An older daemon has no gateway: status still works.
           cli.call('gateway.status', {}).catch(() => undefined),
         ])
@@ -35,6 +43,7 @@ export function registerStatus(program: Command, run: Action): void {
             order: rotation.order,
             accounts,
             gateway,
+            ...(usage ? { runway: runwayOf(usage) } : {}),
           })
         }
         // The strategy is the daemon's answer, never a constant (seed fix A2).
@@ -48,6 +57,12 @@ export function registerStatus(program: Command, run: Action): void {
         if (gateway) cli.out.print(describeGateway(gateway))
         cli.out.print('')
         cli.out.print(accounts.length ? accountsTable(cli.out, accounts, status.activeAlias) : 'no accounts yet')
+        if (usage && usage.accounts.length) {
+          cli.out.print('')
+          cli.out.print('Runway:')
+          for (const a of usage.accounts) cli.out.print(`  ${a.alias}: ${accountRunwayWords(a.runway, usage.now)}`)
+          cli.out.print(`  pool: ${poolRunwayWords(usage.pool.runway, usage.now)}`)
+        }
       }),
     )
 }
