@@ -165,7 +165,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     rotation,
     store,
     refresher,
-    fetch: deps.fetch ?? fetch,
+    fetch: net,
     clock,
     logger,
   })
