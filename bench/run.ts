@@ -1,11 +1,13 @@
 /** `npm run bench`: every benchmark, printed as tables. No assertions: numbers are for people. */
 import { run as daemonBench } from './daemon-bench.js'
 import { run as mintDurable } from './mint-durable.js'
+import { run as gatewayBench } from './gateway-bench.js'
 
 const started = Date.now()
 console.log(`opencode-multi-auth bench — node ${process.version}, ${new Date().toISOString()}`)
 await daemonBench()
 await mintDurable()
+await gatewayBench()
 try {
   const codex = (await import('./codex-adopt.js')) as { run?: () => Promise<void> }
   await codex.run?.()

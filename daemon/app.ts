@@ -19,6 +19,8 @@ import { limitsHandlers } from './handlers/limits.js'
 import { LimitsProbe } from './limits/probe.js'
 import { rotationHandlers } from './handlers/rotation.js'
 import { settingsHandlers } from './handlers/settings.js'
+import { gatewayHandlers } from './handlers/gateway.js'
+import { Gateway } from './gateway/index.js'
 import { ReportIntake } from './rotation/report.js'
 import { RotationSelector } from './rotation/selector.js'
 import { forceState } from './rotation/force.js'
@@ -170,6 +172,20 @@ export async function startApp(deps: AppDeps): Promise<App> {
     port: () => config.dashboardPort ?? settings.get().dashboardPort,
     ...(deps.dashboardStaticDir ? { staticDir: deps.dashboardStaticDir } : {}),
   })
+  const gateway = new Gateway({
+    secretFile: config.gatewaySecretFile,
+    chatgptBase: config.chatgptBaseUrl,
+    forced: config.gatewayForced,
+    tokens,
+    report: (p) => intake.report(p),
+    rotation,
+    store,
+    refresher,
+    fetch: net,
+    clock,
+    logger,
+  })
+  settings.onChange((s) => void gateway.apply(s))
   const components: Components = {
     config,
     clock,
@@ -190,6 +206,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
       return answer
     },
     rotation,
+    gateway,
     settings,
     limitsProbe,
     usage: usage.service,
@@ -208,6 +225,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     ...limitsHandlers(components),
     ...codexHandlers(components),
     ...loginHandlers(components),
+    ...gatewayHandlers(components),
     ...usageHandlers(components),
     ...dashboardHandlers(components),
   }
@@ -237,6 +255,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   settings.onChange((s) => {
     if (s.dashboardAlwaysOn && !dashboard.running) void startDashboard(dashboard, logger)
   })
+  await gateway.apply(settings.get())
   logger.info('daemon ready', {
     socket: config.socketPath,
     activated: deps.listenFd !== undefined,
@@ -255,6 +274,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
         await logins.stop()
         await dashboard.stop()
         await server.close()
+        await gateway.close()
         // Before the drain: a probe may be what started a refresh, and its write needs the store.
         await limitsProbe.close()
         // Refreshes first, then Codex: a pair refreshed during the stop is still written back.

@@ -14,6 +14,10 @@ export interface DaemonConfig {
   passphrase?: string
   /** `--dashboard-port`: overrides the dashboardPort setting. */
   dashboardPort?: number
+  /** The gateway's secret file (protocol/paths.ts). */
+  gatewaySecretFile: string
+  /** --gateway [--gateway-port N]: the gateway is on whatever the settings say. */
+  gatewayForced?: { port?: number }
   env: Record<string, string | undefined>
   home: string
 }
@@ -23,6 +27,7 @@ export interface ConfigInput {
   home?: string
   passphraseFile?: string
   dashboardPort?: number
+  gateway?: { port?: number }
   /** Read by main.ts from stdin (`--passphrase-stdin`): how a client hands it over without an environment variable. */
   passphrase?: string
 }
@@ -34,6 +39,7 @@ export function resolveConfig({
   passphraseFile,
   passphrase: given,
   dashboardPort,
+  gateway,
 }: ConfigInput): DaemonConfig {
   const p = { env, home }
   let passphrase = given || paths.passphrase(p)
@@ -51,6 +57,8 @@ export function resolveConfig({
     chatgptBaseUrl: paths.chatgptBaseUrl(p),
     passphrase,
     ...(dashboardPort !== undefined ? { dashboardPort } : {}),
+    gatewaySecretFile: paths.gatewaySecretFile(p),
+    ...(gateway ? { gatewayForced: gateway } : {}),
     env,
     home,
   }

@@ -9,7 +9,7 @@ import { SocketSetupError } from './server/socket-path.js'
 import { StoreEncryptedError, StoreLockedError } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
 
-const USAGE = `Usage: opencode-multi-authd [--passphrase-file FILE | --passphrase-stdin] [--dashboard-port PORT] [--oneshot] [--version] [--help]
+const USAGE = `Usage: opencode-multi-authd [--passphrase-file FILE | --passphrase-stdin] [--dashboard-port PORT] [--gateway] [--gateway-port PORT] [--oneshot] [--version] [--help]
 
 Runs the opencode-multi-auth daemon in the foreground. It owns the account
 store and answers JSON-RPC on a Unix socket. Environment: see README.md.
@@ -18,7 +18,9 @@ under the store lock and print the answer (the CLI uses this when no daemon runs
 --passphrase-stdin: the first line of stdin is the store passphrase (how a client
 starts the daemon without putting it in the daemon's environment).
 --dashboard-port: the dashboard's port on 127.0.0.1 (0 picks one), over the
-dashboardPort setting (default 3434).`
+dashboardPort setting (default 3434).
+--gateway: serve the local gateway for the Codex CLI whatever the gatewayEnabled
+setting says (on 127.0.0.1, port --gateway-port or the gatewayPort setting; docs/codex.md).`
 
 /** Exit codes: 0 clean stop, 1 could not start (another daemon, locked or encrypted store, bad socket). */
 async function main(): Promise<void> {
@@ -28,6 +30,8 @@ async function main(): Promise<void> {
       'passphrase-stdin': { type: 'boolean' },
       'dashboard-port': { type: 'string' },
       oneshot: { type: 'boolean' },
+      gateway: { type: 'boolean' },
+      'gateway-port': { type: 'string' },
       version: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -36,12 +40,16 @@ async function main(): Promise<void> {
   if (values.version) return void console.log(PACKAGE_VERSION)
 
   const given = values['passphrase-stdin'] ? await readPassphrase() : undefined
-  const dashboardPort = parsePort(values['dashboard-port'])
+  const dashboardPort = parsePort('--dashboard-port', values['dashboard-port'])
+  const gatewayPort = parsePort('--gateway-port', values['gateway-port'])
   const config = resolveConfig({
     env: process.env,
     passphraseFile: values['passphrase-file'],
     passphrase: given,
     dashboardPort,
+    ...(values.gateway || gatewayPort !== undefined
+      ? { gateway: gatewayPort === undefined ? {} : { port: gatewayPort } }
+      : {}),
   })
   // Read once; no child of ours (flock, anything later) inherits it, nor does /proc/<pid>/environ show it to us again.
   forgetSecrets(process.env)
@@ -112,11 +120,11 @@ async function oneshot(config: ReturnType<typeof resolveConfig>): Promise<void> 
   await logger.close()
 }
 
-function parsePort(raw: string | undefined): number | undefined {
+function parsePort(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined
   const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN
   if (!(port >= 0 && port <= 65_535)) {
-    console.error(`--dashboard-port wants a port number 0-65535, got ${JSON.stringify(raw)}`)
+    console.error(`${flag} wants a port number 0-65535, got ${JSON.stringify(raw)}`)
     process.exit(2)
   }
   return port

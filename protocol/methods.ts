@@ -145,6 +145,18 @@ export interface DashboardOpen {
   expiresAt: number
 }
 
+export interface GatewayStatus {
+  enabled: boolean
+  /** The ChatGPT base URL Codex is pointed at, when listening. */
+  url?: string
+  /** Requests served since the daemon started (every path). */
+  requests: number
+  /** Responses requests moved to another account before Codex saw the failure. */
+  failovers: number
+  /** The last failure the gateway met (no secret, no prompt text). */
+  lastError?: { at: number; message: string }
+}
+
 export interface LogLine {
   level: string
   message: string
@@ -303,6 +315,10 @@ export const methods = {
   'codex.use': method<{ alias: string; path: string }>()(byAlias, {
     summary: '`{alias, path}`: that account written into Codex `auth.json`',
     errors: ['ACCOUNT_NOT_FOUND', 'AUTH_INVALID', 'CONFLICT'],
+  }),
+
+  'gateway.status': method<GatewayStatus>()(none, {
+    summary: '`{enabled, url?, requests, failovers, lastError?}`: the local gateway for the Codex CLI',
   }),
 
   'events.subscribe': method<{ subscribed: string[] }>()(

@@ -56,6 +56,11 @@ export function socketDir(p: PathEnv): string {
   return dirnameOf(socketPath(p))
 }
 
+/** The gateway's secret (0600): Codex sends it as its Bearer, written there by `codex setup`. */
+export function gatewaySecretFile(p: PathEnv): string {
+  return nonEmpty(p.env.OPENCODE_MULTI_AUTH_GATEWAY_SECRET_FILE) ?? join(configDir(p), 'gateway.secret')
+}
+
 export function logFile(p: PathEnv): string {
   return nonEmpty(p.env.OPENCODE_MULTI_AUTH_LOG_FILE) ?? join(stateDir(p), 'daemon.log')
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { send } from '../../client/plugin/upstream.js'
+import { send } from '../../upstream/send.js'
 import { getEventListeners } from 'node:events'
 
 describe('upstream requests and the caller’s abort signal', () => {
