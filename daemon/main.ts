@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util'
 import { startApp, type App } from './app.js'
 import { runOneshot } from './oneshot.js'
-import { resolveConfig } from './config.js'
+import { ConfigError, resolveConfig, type DaemonConfig } from './config.js'
 import { createLogger } from './log/logger.js'
 import { SocketSetupError } from './server/socket-path.js'
 import { StoreEncryptedError, StoreLockedError } from './store/store.js'
@@ -28,7 +28,15 @@ async function main(): Promise<void> {
   if (values.help) return void console.log(USAGE)
   if (values.version) return void console.log(PACKAGE_VERSION)
 
-  const config = resolveConfig({ env: process.env, passphraseFile: values['passphrase-file'] })
+  let config: DaemonConfig
+  try {
+    config = resolveConfig({ env: process.env, passphraseFile: values['passphrase-file'] })
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    // No logger yet: the log file's place is part of the configuration.
+    process.stderr.write(`opencode-multi-authd: ${err.message}\n`)
+    process.exit(1)
+  }
   if (values.oneshot) return oneshot(config)
   const logger = createLogger({ level: config.logLevel, file: config.logFile })
   let app: App | undefined
@@ -60,16 +68,16 @@ async function main(): Promise<void> {
   } catch (err) {
     const known =
       err instanceof StoreLockedError || err instanceof StoreEncryptedError || err instanceof SocketSetupError
-    logger.error(known ? (err as Error).message : 'daemon failed to start', {
-      error: known ? undefined : err instanceof Error ? err.stack : String(err),
-    })
+    // A known failure is its own message; only an unknown one needs the stack.
+    if (known) logger.error(err.message)
+    else logger.error('daemon failed to start', { error: err instanceof Error ? err.stack : String(err) })
     await logger.close()
     process.exit(1)
   }
 }
 
 /** `--oneshot`: one account change from stdin, the answer on stdout; exit 1 only if the store cannot be had. */
-async function oneshot(config: ReturnType<typeof resolveConfig>): Promise<void> {
+async function oneshot(config: DaemonConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, file: config.logFile })
   const chunks: Buffer[] = []
   for await (const c of process.stdin) chunks.push(c as Buffer)
@@ -77,7 +85,8 @@ async function oneshot(config: ReturnType<typeof resolveConfig>): Promise<void> 
     process.stdout.write(`${await runOneshot(config, logger, Buffer.concat(chunks).toString('utf8').trim())}\n`)
   } catch (err) {
     const known = err instanceof StoreLockedError || err instanceof StoreEncryptedError
-    logger.error(known ? (err as Error).message : 'one-shot change failed', { error: known ? undefined : String(err) })
+    if (known) logger.error(err.message)
+    else logger.error('one-shot change failed', { error: String(err) })
     process.exitCode = 1
   }
   await logger.close()

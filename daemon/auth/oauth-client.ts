@@ -16,6 +16,7 @@
  * the same.
  */
 import { z } from 'zod'
+import { requireSecureUrl } from '../../protocol/paths.js'
 import { silentLogger, type Clock, type FetchFn, type Logger, type Timer } from '../deps.js'
 import { identityFromTokens, isJwt } from './jwt.js'
 import { badResponse, classifyHttpFailure, classifyThrown, RefreshError } from './oauth-errors.js'
@@ -252,21 +253,10 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   }
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
-
 /** Trailing slashes trimmed; a path prefix kept (test issuers mount under one). */
 function normalizeIssuer(raw: string): string {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw new Error(`Invalid OAuth issuer URL: ${JSON.stringify(raw)}`)
-  }
   // Refresh tokens must not cross the network in clear text; plain http is
   // only for an issuer on this machine (the fake one in tests).
-  const loopback = LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname)
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new Error(`OAuth issuer must use https (plain http only on loopback): ${url.origin}`)
-  }
+  const url = requireSecureUrl(raw, 'OAuth issuer')
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
