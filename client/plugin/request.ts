@@ -1,6 +1,6 @@
 /**
  * Request shaping: what OpenCode sends to the OpenAI Responses API, turned into what the
- * ChatGPT Codex backend accepts (REFERENCE.md "The ChatGPT Codex backend"). Pure functions;
+ * ChatGPT Codex backend accepts (docs/architecture.md#the-chatgpt-codex-backend). Pure functions;
  * each attempt shapes a fresh copy of the parsed body.
  */
 import { z } from 'zod'

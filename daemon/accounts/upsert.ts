@@ -31,8 +31,8 @@ export function findByIdentity(data: StoreData, identity: TokenIdentity): string
 
 /**
  * The one place tokens from outside (CLI, sign-in, Codex auth.json) enter the
- * store. Identity decides which account they belong to (invariant 6); an older
- * pair never replaces a newer one (invariant 4).
+ * store. Identity decides which account they belong to (docs/architecture.md#invariants, 6); an older
+ * pair never replaces a newer one (4).
  */
 export function upsertTokens(
   draft: StoreData,
@@ -79,7 +79,7 @@ function applyTokens(acc: Account, t: IncomingTokens, id: TokenIdentity, now: nu
   acc.accessToken = t.accessToken
   acc.refreshToken = t.refreshToken
   if (t.idToken) acc.idToken = t.idToken
-  // Never undefined: explicit value, else the JWT's exp, else what we had (seed fix A4).
+  // Never undefined: explicit value, else the JWT's exp, else what we had (docs/architecture.md#invariants, 4).
   acc.expiresAt = t.expiresAt ?? id.exp ?? acc.expiresAt
   acc.lastRefresh = t.lastRefresh ?? new Date(now).toISOString()
   if (id.accountId) acc.accountId = id.accountId

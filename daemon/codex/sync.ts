@@ -1,5 +1,5 @@
 /**
- * Keeps the daemon and the Codex CLI's auth.json in step (invariants 13, 14):
+ * Keeps the daemon and the Codex CLI's auth.json in step (docs/architecture.md#invariants, 13 and 14):
  * adopts what Codex writes, writes back what the daemon refreshes, switches
  * Codex to another account on request. Every file operation runs through one
  * queue, so a watcher check never interleaves with a write.

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path'
 /** Our temp files; the watcher filters by the exact name auth.json, so these never trigger it. */
 export const TEMP_PREFIX = '.oma-auth-'
 
-/** Creates the auth file's own directory (seed fix A5: from the resolved path, not ~/.codex). */
+/** Creates the auth file's own directory (from the resolved path, not ~/.codex: docs/architecture.md#lessons-from-the-old-plugin). */
 export async function ensureAuthDir(file: string): Promise<string> {
   const dir = dirname(file)
   await mkdir(dir, { recursive: true, mode: 0o700 })

@@ -14,7 +14,7 @@ export interface StrategyContext {
 
 /**
  * A strategy orders every eligible alias, best first, so a failure falls
- * through to the next one in the same call (seed fix A6). `order` has no
+ * through to the next one in the same call (docs/architecture.md#lessons-from-the-old-plugin). `order` has no
  * side effects (rotation.get previews it); `served` moves the strategy on
  * once an alias actually served.
  */

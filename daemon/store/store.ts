@@ -28,7 +28,7 @@ export const TOUCH_DELAY_MS = 1_000
 
 /**
  * The account store: loaded once, held in memory, every change written
- * durably (invariants 8-10) and serialized through one promise chain.
+ * durably (docs/architecture.md#invariants, 8-10) and serialized through one promise chain.
  */
 export class AccountStore {
   private current: StoreData

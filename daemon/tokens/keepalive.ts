@@ -21,7 +21,7 @@ export interface KeepAliveOptions {
 }
 
 /**
- * Keeps idle accounts alive (invariant 5): each enabled, valid account is due
+ * Keeps idle accounts alive (docs/architecture.md#invariants, 5 and 15): each enabled, valid account is due
  * ahead of expiry (with jitter) and at least every idleRefreshMs. One timer for
  * the nearest due time; no polling. Failures back off 1 min doubling to 1 h.
  */

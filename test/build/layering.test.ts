@@ -21,7 +21,7 @@ function target(file: string, spec: string): string {
   return relative(root, resolve(dirname(join(root, file)), spec)).split('/')[0]
 }
 
-describe('the layering of DESIGN.md', () => {
+describe('the layering of docs/architecture.md#rules-of-the-house', () => {
   it('protocol/ imports nothing but itself and zod — no Node APIs, no daemon, no client', () => {
     for (const f of files('protocol')) {
       for (const spec of imports(f))

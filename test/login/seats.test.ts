@@ -1,5 +1,5 @@
 /**
- * Invariant 6: team seats share chatgpt_account_id; (account id, user id) is the
+ * docs/architecture.md#invariants, 6: team seats share chatgpt_account_id; (account id, user id) is the
  * identity. Whichever way the tokens arrive — Codex auth.json, sign-in — two
  * seats stay two accounts, and a seat's new tokens land on that seat only.
  */

@@ -107,7 +107,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   return h
 }
 
-/** The body OpenCode sends (REFERENCE.md): a Responses API request with store:false and a prompt_cache_key. */
+/** The body OpenCode sends (docs/architecture.md#the-chatgpt-codex-backend): a Responses API request with store:false and a prompt_cache_key. */
 export function openCodeBody(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     model: 'gpt-5.5',

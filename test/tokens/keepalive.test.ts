@@ -38,7 +38,7 @@ class StubOAuth implements OAuthClient {
   }
 }
 
-describe('keep-alive scheduler (invariant 5)', () => {
+describe('keep-alive scheduler (docs/architecture.md#invariants, 5 and 15)', () => {
   let root: string
   let clock: FakeClock
   let store: AccountStore
