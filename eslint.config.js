@@ -1,9 +1,20 @@
-// Type-checked lint for the whole project (protocol, daemon, client, test, bench).
+// Type-checked lint for the whole project (protocol, daemon, client, upstream, test, bench).
+// Each file is checked against the nearest tsconfig.json: the root one for the sources
+// (noUncheckedIndexedAccess on), test/ and bench/ for the tests and benchmarks.
 import js from '@eslint/js'
+import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/real-clients/node_modules/**', 'test/real-clients/scratch/**', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'test/real-clients/node_modules/**',
+      'test/real-clients/scratch/**',
+      'coverage/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -24,5 +35,6 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { ...globals.node } },
   },
 )

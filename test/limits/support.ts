@@ -36,9 +36,7 @@ export async function startLimitsApp(
 }
 
 /** Probe outcomes as 'limits.updated' events; subscribe before asking so none is missed. */
-export async function probeEvents(
-  client: RpcClient,
-): Promise<{
+export async function probeEvents(client: RpcClient): Promise<{
   events: DaemonEvent[] /** The first outcome for alias among events[from..]. */
   outcome(alias: string, from?: number, timeoutMs?: number): Promise<DaemonEvent>
 }> {
