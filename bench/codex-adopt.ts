@@ -70,7 +70,7 @@ export async function measure(opts: { changes?: number } = {}): Promise<AdoptRow
   }
   const config = resolveConfig({ env, home })
   const logger = createLogger({ level: 'warn', stderr: false, file: join(root, 'state', 'daemon.log') })
-  const app = await startApp({ config, logger, noKeepAlive: true })
+  const app = await startApp({ config, logger, pid: process.pid, noKeepAlive: true })
   const file = config.codexAuthFile
   mkdirSync(dirname(file), { recursive: true })
   const rows: AdoptRow[] = []

@@ -19,9 +19,12 @@ import { rotationHandlers } from './handlers/rotation.js'
 import { settingsHandlers } from './handlers/settings.js'
 import { ReportIntake } from './rotation/report.js'
 import { RotationSelector } from './rotation/selector.js'
+import { forceState } from './rotation/force.js'
 import { RotationService } from './rotation/service.js'
-import { SettingsService } from './rotation/settings.js'
+import { SettingsService } from './settings/service.js'
 import { KeepAlive } from './tokens/keepalive.js'
+import { RefreshNow } from './tokens/refresh-now.js'
+import { StatusReport } from './status/status.js'
 import { Refresher } from './tokens/refresher.js'
 import type { DaemonLogger } from './log/logger.js'
 import { createDispatcher, type Handlers } from './server/dispatch.js'
@@ -33,6 +36,8 @@ export interface AppDeps {
   config: DaemonConfig
   logger: DaemonLogger
   clock?: Clock
+  /** The daemon's process id, as daemon.status reports it. */
+  pid: number
   fetch?: FetchFn
   /** Uniform in [0, 1) for the `random` strategy; tests seed it. */
   random?: () => number
@@ -71,7 +76,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   const accounts = new AccountService(store, bus, clock)
   const codex = createCodexSync(config, { accounts, store, refresher, clock, logger })
   const logins = createLoginManager(config, { oauth, accounts, fetch: deps.fetch ?? fetch, clock, logger })
-  const settings = new SettingsService(store, bus, clock)
+  const settings = new SettingsService({ store, bus, clock, pinActive: (d, now) => forceState(d, now).active })
   // New keep-alive intervals take effect now, not at the next account event.
   settings.onChange(() => {
     if (!deps.noKeepAlive) keepAlive.reschedule()
@@ -86,6 +91,16 @@ export async function startApp(deps: AppDeps): Promise<App> {
     fetch: deps.fetch ?? fetch,
     baseUrl: config.chatgptBaseUrl,
   })
+  const rotation = new RotationService(store, selector, settings, bus, clock)
+  const startedAt = clock.now()
+  const status = new StatusReport({
+    config,
+    store,
+    force: () => rotation.force(),
+    version: PACKAGE_VERSION,
+    pid: deps.pid,
+    startedAt,
+  })
   const components: Components = {
     config,
     clock,
@@ -97,13 +112,15 @@ export async function startApp(deps: AppDeps): Promise<App> {
     logins,
     refresher,
     tokens,
+    refreshNow: new RefreshNow({ store, refresher }),
+    status,
     keepAlive,
     report: (p) => intake.report(p),
-    rotation: new RotationService(store, selector, settings, bus, clock),
+    rotation,
     settings,
     limitsProbe,
     version: PACKAGE_VERSION,
-    startedAt: clock.now(),
+    startedAt,
     requestShutdown: () => setImmediate(() => deps.onShutdownRequest?.()),
   }
   const handlers: Handlers = {

@@ -1,4 +1,4 @@
-import type { DaemonEvent, EventTopic } from '../protocol/schemas.js'
+import type { DaemonEvent, EventFields, EventTopic } from '../protocol/events.js'
 import type { Clock } from './deps.js'
 
 type Listener = (event: DaemonEvent) => void
@@ -9,8 +9,9 @@ export class EventBus {
 
   constructor(private readonly clock: Clock) {}
 
-  emit(type: EventTopic, fields: Omit<DaemonEvent, 'type' | 'at'> = {}): void {
-    const event: DaemonEvent = { ...fields, type, at: this.clock.now() }
+  /** Every topic's fields are typed by protocol/events.ts; the bus adds `type` and `at`. */
+  emit<T extends EventTopic>(type: T, fields: EventFields<T>): void {
+    const event = { ...fields, type, at: this.clock.now() } as DaemonEvent
     for (const l of this.listeners) {
       if (l.topics && !l.topics.has(type)) continue
       try {

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   })
 
   try {
-    app = await startApp({ config, logger, onShutdownRequest: () => void exit(0) })
+    app = await startApp({ config, logger, pid: process.pid, onShutdownRequest: () => void exit(0) })
   } catch (err) {
     const known =
       err instanceof StoreLockedError || err instanceof StoreEncryptedError || err instanceof SocketSetupError

@@ -4,11 +4,9 @@ import { systemClock } from './deps.js'
 import { EventBus } from './events.js'
 import { accountHandlers } from './handlers/accounts.js'
 import type { DaemonLogger } from './log/logger.js'
-import { createDispatcher, receiveLine, type CallContext } from './server/dispatch.js'
+import { ONESHOT_METHODS, type OneshotMethod } from '../protocol/methods.js'
+import { createDispatcher, receiveLine, type CallContext, type HandlersFor } from './server/dispatch.js'
 import { withStoreLock } from './store/store.js'
-
-/** The account changes the CLI may make while no daemon runs. */
-export const ONESHOT_METHODS = ['accounts.add', 'accounts.remove', 'accounts.setEnabled', 'accounts.update'] as const
 
 /**
  * One account change with no daemon running: take the store lock (so a daemon
@@ -20,10 +18,15 @@ export async function runOneshot(config: DaemonConfig, logger: DaemonLogger, req
   const opts = { file: config.storeFile, passphrase: config.passphrase, logger, clock: systemClock }
   return withStoreLock(opts, async (store) => {
     const all = accountHandlers({ accounts: new AccountService(store, new EventBus(systemClock), systemClock) })
-    const allowed = Object.fromEntries(
-      Object.entries(all).filter(([m]) => (ONESHOT_METHODS as readonly string[]).includes(m)),
-    )
+    // Only the one-shot subset: every other method needs a running daemon.
+    const allowed: HandlersFor<OneshotMethod> = pick(all, ONESHOT_METHODS)
     const ctx: CallContext = { notify: () => {}, onClose: () => {} }
     return JSON.stringify(await receiveLine(createDispatcher(allowed, logger), requestLine, ctx))
   })
+}
+
+function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>
+  for (const k of keys) out[k] = from[k]
+  return out
 }

@@ -1,4 +1,6 @@
+export * from './error-data.js'
 export * from './errors.js'
+export * from './events.js'
 export * from './framing.js'
 export * from './methods.js'
 export * from './paths.js'

@@ -80,48 +80,50 @@ export type Preset = z.infer<typeof preset>
 
 const HOUR = 3_600_000
 
-export const settingsSchema = z
-  .object({
-    rotationStrategy: strategy,
-    criticalThreshold: z.number().min(0).max(100),
-    lowThreshold: z.number().min(0).max(100),
-    accountWeights: z.record(z.string(), z.number().gt(0).max(1)),
-    preset: preset,
-    /** Put Pro accounts first for every model, not only for -spark models. */
-    preferProAccounts: z.boolean(),
-    /** Keep-alive: refresh when less than this much token life remains. */
-    refreshAheadMs: z
-      .number()
-      .int()
-      .min(60_000)
-      .max(30 * 24 * HOUR),
-    /** Keep-alive: refresh an idle account at least this often. */
-    idleRefreshMs: z
-      .number()
-      .int()
-      .min(HOUR)
-      .max(60 * 24 * HOUR),
-  })
-  .superRefine((s, ctx) => {
-    if (s.criticalThreshold >= s.lowThreshold) {
+/** The settings' fields, each checked alone; `settingsSchema` adds the checks across fields. */
+export const settingsFields = z.object({
+  rotationStrategy: strategy,
+  criticalThreshold: z.number().min(0).max(100),
+  lowThreshold: z.number().min(0).max(100),
+  accountWeights: z.record(z.string(), z.number().gt(0).max(1)),
+  preset: preset,
+  /** Put Pro accounts first for every model, not only for -spark models. */
+  preferProAccounts: z.boolean(),
+  /** Keep-alive: refresh when less than this much token life remains. */
+  refreshAheadMs: z
+    .number()
+    .int()
+    .min(60_000)
+    .max(30 * 24 * HOUR),
+  /** Keep-alive: refresh an idle account at least this often. */
+  idleRefreshMs: z
+    .number()
+    .int()
+    .min(HOUR)
+    .max(60 * 24 * HOUR),
+})
+
+/** Whole settings: each field valid, critical < low, weights summing to 1. */
+export const settingsSchema = settingsFields.superRefine((s, ctx) => {
+  if (s.criticalThreshold >= s.lowThreshold) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['criticalThreshold'],
+      message: 'criticalThreshold must be less than lowThreshold',
+    })
+  }
+  const weights = Object.values(s.accountWeights)
+  if (weights.length > 0) {
+    const sum = weights.reduce((a, b) => a + b, 0)
+    if (Math.abs(sum - 1) > 0.01) {
       ctx.addIssue({
         code: 'custom',
-        path: ['criticalThreshold'],
-        message: 'criticalThreshold must be less than lowThreshold',
+        path: ['accountWeights'],
+        message: `weights must sum to 1 (±0.01), got ${sum.toFixed(3)}`,
       })
     }
-    const weights = Object.values(s.accountWeights)
-    if (weights.length > 0) {
-      const sum = weights.reduce((a, b) => a + b, 0)
-      if (Math.abs(sum - 1) > 0.01) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['accountWeights'],
-          message: `weights must sum to 1 (±0.01), got ${sum.toFixed(3)}`,
-        })
-      }
-    }
-  })
+  }
+})
 export type Settings = z.infer<typeof settingsSchema>
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -142,25 +144,14 @@ export interface ForceState {
   previousStrategy: Strategy | null
 }
 
-export const EVENT_TOPICS = [
-  'account.updated',
-  'token.refreshed',
-  'rotation.changed',
-  'limits.updated',
-  'store.reloaded',
-] as const
-export const eventTopic = z.enum(EVENT_TOPICS)
-export type EventTopic = z.infer<typeof eventTopic>
+export const SETTING_NAMES = Object.keys(settingsFields.shape) as (keyof Settings)[]
 
-/** Events never carry a token. */
-export interface DaemonEvent {
-  type: EventTopic
-  alias?: string
-  at: number
-  [key: string]: unknown
-}
-
-export interface FieldError {
-  path: string
-  message: string
-}
+/**
+ * settings.update params: any subset of the settings and nothing else. Each field is
+ * checked here; the checks across fields run on the merged result in the daemon.
+ */
+export const settingsPatch = z.strictObject(settingsFields.partial().shape, {
+  error: (issue) =>
+    issue.code === 'unrecognized_keys' ? `unknown setting; known: ${SETTING_NAMES.join(', ')}` : undefined,
+})
+export type SettingsPatch = z.infer<typeof settingsPatch>

@@ -2,6 +2,7 @@ import { homedir } from 'node:os'
 import { CommanderError } from 'commander'
 import * as paths from '../../protocol/paths.js'
 import { errorCodeName } from '../../protocol/errors.js'
+import { parseErrorData } from '../../protocol/error-data.js'
 import type { MethodName, ParamsOf, ResultOf } from '../../protocol/methods.js'
 import { callOnce } from '../rpc/client.js'
 import { callOneshot, type OneshotMethod } from '../oneshot.js'
@@ -69,10 +70,8 @@ export function reportError(out: Out, err: unknown): number {
     printJson(out, { error })
   } else {
     out.error(`error: ${message}`)
-    if (err instanceof RpcError && err.data && typeof err.data === 'object' && 'fields' in err.data) {
-      for (const f of (err.data as { fields: { path: string; message: string }[] }).fields)
-        out.error(`  ${f.path}: ${f.message}`)
-    }
+    const fields = err instanceof RpcError ? parseErrorData('INVALID_PARAMS', err)?.fields : undefined
+    for (const f of fields ?? []) out.error(`  ${f.path}: ${f.message}`)
   }
   return code
 }

@@ -11,7 +11,7 @@
  * none of those patterns match: the run ends at once with our message
  * (test/plugin/units.test.ts and test/real-clients/opencode.test.ts check both).
  */
-import { z } from 'zod'
+import type { NoEligibleData } from '../../protocol/error-data.js'
 
 /** OpenCode's retry patterns, applied to the message and to the raw body. */
 export const RETRY_TRIGGERS: readonly RegExp[] = [
@@ -47,15 +47,6 @@ export function jsonError(status: number, error: ErrorBody, headers: Record<stri
     headers: { 'content-type': 'application/json', 'x-opencode-multi-auth': 'plugin', ...headers },
   })
 }
-
-/** NO_ELIGIBLE_ACCOUNTS error data, parsed at the boundary (it comes off the wire). */
-export const noEligibleData = z.object({
-  accounts: z.array(
-    z.object({ alias: z.string(), health: z.string(), reason: z.string().optional(), until: z.number().optional() }),
-  ),
-  earliestUntil: z.number().optional(),
-})
-export type NoEligibleData = z.infer<typeof noEligibleData>
 
 /** 2026-11-28 18:50 UTC: minutes only, so no digit run OpenCode would mistake for a status. */
 function clock(ms: number): string {

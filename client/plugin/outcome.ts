@@ -5,6 +5,7 @@
  * visible in one place.
  */
 import { z } from 'zod'
+import { noEligibleData, rateLimitedData } from '../../protocol/error-data.js'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import { DaemonUnavailableError } from './daemon-link.js'
 import {
@@ -13,7 +14,6 @@ import {
   daemonUnavailable,
   jsonError,
   noAccounts,
-  noEligibleData,
   noUsableAccount,
 } from './failures.js'
 import { replay } from './upstream.js'
@@ -48,7 +48,7 @@ export function lastAnswer(last: LastFailure, now: number, limitStatus: number):
   return replay(last.status, last.statusText, last.headers, last.text)
 }
 
-const forcedData = z.object({ until: z.number().nullable().optional() })
+const forcedUntil = rateLimitedData.pick({ until: true }).partial()
 
 /** token.get failed: turn why into the answer the caller sees. Rethrows what is not ours to answer. */
 export function answerNoToken(
@@ -63,7 +63,8 @@ export function answerNoToken(
   }
   if (err.code === ErrorCode.RATE_LIMITED) {
     // Force mode pins one account and never falls back (the person chose it).
-    const until = forcedData.safeParse(err.data).data?.until ?? undefined
+    // Only `until` decides the answer: read it even when the rest of the data is missing.
+    const until = forcedUntil.safeParse(err.data).data?.until ?? undefined
     if (until !== undefined && until > now) return allLimited({ resetAt: until, accounts: 1, now, status: limitStatus })
     return jsonError(ALL_LIMITED_STATUS, {
       message:

@@ -3,7 +3,7 @@ import { JSONRPCClient, JSONRPCErrorException, type JSONRPCResponse } from 'json
 import { encodeFrame, LineDecoder } from '../../protocol/framing.js'
 import { RpcError } from '../../protocol/errors.js'
 import { EVENT_NOTIFICATION, type MethodName, type ParamsOf, type ResultOf } from '../../protocol/methods.js'
-import type { DaemonEvent } from '../../protocol/schemas.js'
+import type { DaemonEvent, EventOf, EventTopic } from '../../protocol/events.js'
 import { PROTOCOL_VERSION } from '../../protocol/version.js'
 import { CallTimeoutError, DaemonNotRunningError, ProtocolSkewError } from './errors.js'
 
@@ -112,11 +112,21 @@ export class RpcClient {
     }
   }
 
-  /** Subscribes to daemon events; returns an unsubscribe for the local listener. */
-  async subscribe(topics: ParamsOf<'events.subscribe'>['topics'], fn: (e: DaemonEvent) => void): Promise<() => void> {
-    this.listeners.add(fn)
-    await this.call('events.subscribe', { topics })
-    return () => this.listeners.delete(fn)
+  /**
+   * Subscribes to daemon events (all topics when `topics` is empty or absent); `fn` gets
+   * only the topics it asked for. Returns an unsubscribe for the local listener.
+   */
+  async subscribe<T extends EventTopic = EventTopic>(
+    topics: readonly T[] | undefined,
+    fn: (e: EventOf<T>) => void,
+  ): Promise<() => void> {
+    const wanted: readonly string[] | undefined = topics && topics.length ? topics : undefined
+    const listener = (e: DaemonEvent): void => {
+      if (!wanted || wanted.includes(e.type)) fn(e as EventOf<T>)
+    }
+    this.listeners.add(listener)
+    await this.call('events.subscribe', { topics: topics ? [...topics] : undefined })
+    return () => this.listeners.delete(listener)
   }
 
   onClose(fn: (err?: Error) => void): void {

@@ -2,9 +2,9 @@ import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { AccountView } from '../../protocol/schemas.js'
 import type { Clock } from '../deps.js'
 import type { EventBus } from '../events.js'
+import { requireAccount } from '../store/lookup.js'
 import type { AccountStore } from '../store/store.js'
-import type { Account, StoreData } from '../store/schema.js'
-import { readSettings } from '../rotation/settings-read.js'
+import { readSettings } from '../settings/read.js'
 import {
   AliasConflictError,
   NotChatGptTokenError,
@@ -13,16 +13,6 @@ import {
   type UpsertResult,
 } from './upsert.js'
 import { toView } from './view.js'
-
-export function notFound(alias: string): RpcError {
-  return new RpcError(ErrorCode.ACCOUNT_NOT_FOUND, `no account with alias ${alias}`, { alias })
-}
-
-export function requireAccount(data: StoreData, alias: string): Account {
-  const acc = Object.prototype.hasOwnProperty.call(data.accounts, alias) ? data.accounts[alias] : undefined
-  if (!acc) throw notFound(alias)
-  return acc
-}
 
 /** Account bookkeeping: everything the `accounts.*` methods do, minus tokens' lifecycle. */
 export class AccountService {

@@ -1,6 +1,6 @@
 import type { AccountView } from '../../protocol/schemas.js'
 import { limitsView } from '../limits/view.js'
-import { healthOf } from '../rotation/health.js'
+import { healthOf } from '../health/health.js'
 import type { Account } from '../store/schema.js'
 
 /** The only way an account leaves the daemon: an explicit allow-list, so no token can slip out. */

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto'
 import { ErrorCode, RpcError, isRpcError } from '../../protocol/errors.js'
 import type { LoginStart } from '../../protocol/methods.js'
 import type { AccountView } from '../../protocol/schemas.js'
-import type { AccountService } from '../accounts/service.js'
 import type { Clock, FetchFn, Logger, Timer } from '../deps.js'
 import { DEFAULT_LOGIN_PORTS, startBrowserLogin } from './login-browser.js'
 import { DEVICE_TIMEOUT_MS, startDeviceLogin } from './login-device.js'
@@ -18,11 +17,23 @@ export const BROWSER_TIMEOUT_MS = 5 * 60_000
 /** Finished sign-ins stay answerable by login.wait this long. */
 const KEEP_FINISHED_MS = 10 * 60_000
 
+/**
+ * Where a finished sign-in's tokens go (the account service, passed in by the
+ * composition root): it identifies the account from the tokens and answers its view.
+ */
+export interface AccountSink {
+  add(
+    tokens: { accessToken: string; refreshToken: string; idToken?: string; expiresAt?: number },
+    opts: { alias?: string; source: string },
+  ): Promise<{ alias: string; action: string }>
+  view(alias: string): AccountView
+}
+
 export interface LoginManagerOptions {
   issuer: string
   clientId?: string
   oauth: OAuthClient
-  accounts: AccountService
+  accounts: AccountSink
   fetch: FetchFn
   clock: Clock
   logger: Logger

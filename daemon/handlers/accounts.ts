@@ -1,7 +1,7 @@
 import type { Handlers } from '../server/dispatch.js'
 import type { Components } from './context.js'
 
-export function accountHandlers(c: Pick<Components, 'accounts'>): Handlers {
+export function accountHandlers(c: Pick<Components, 'accounts'>) {
   return {
     'accounts.list': () => ({ accounts: c.accounts.list() }),
     'accounts.get': ({ alias }) => c.accounts.view(alias),
@@ -15,5 +15,5 @@ export function accountHandlers(c: Pick<Components, 'accounts'>): Handlers {
     },
     'accounts.setEnabled': ({ alias, enabled }) => c.accounts.setEnabled(alias, enabled),
     'accounts.update': ({ alias, ...patch }) => c.accounts.update(alias, patch),
-  }
+  } satisfies Partial<Handlers>
 }

@@ -1,9 +1,9 @@
 import type { Handlers } from '../server/dispatch.js'
 import type { Components } from './context.js'
 
-export function codexHandlers(c: Components): Handlers {
+export function codexHandlers(c: Components) {
   return {
     'codex.sync': () => c.codex.sync(),
     'codex.use': ({ alias }) => c.codex.use(alias),
-  }
+  } satisfies Partial<Handlers>
 }

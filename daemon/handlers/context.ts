@@ -11,8 +11,10 @@ import type { Refresher } from '../tokens/refresher.js'
 import type { CodexSync } from '../codex/sync.js'
 import type { LoginManager } from '../auth/login-manager.js'
 import type { RotationService } from '../rotation/service.js'
-import type { SettingsService } from '../rotation/settings.js'
+import type { SettingsService } from '../settings/service.js'
 import type { LimitsProbe } from '../limits/probe.js'
+import type { StatusReport } from '../status/status.js'
+import type { RefreshNow } from '../tokens/refresh-now.js'
 
 /** What handlers may call: components built by the composition root. */
 export interface Components {
@@ -24,6 +26,10 @@ export interface Components {
   accounts: AccountService
   refresher: Refresher
   tokens: TokenEngine
+  /** accounts.refresh: refresh one or every account now. */
+  refreshNow: RefreshNow
+  /** daemon.status. */
+  status: StatusReport
   keepAlive: KeepAlive
   /** Codex auth.json: adopt, write back, switch (codex.*). */
   codex: CodexSync

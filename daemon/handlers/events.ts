@@ -2,12 +2,12 @@ import { EVENT_NOTIFICATION } from '../../protocol/methods.js'
 import type { Handlers } from '../server/dispatch.js'
 import type { Components } from './context.js'
 
-export function eventHandlers(c: Components): Handlers {
+export function eventHandlers(c: Components) {
   return {
     'events.subscribe': ({ topics }, ctx) => {
       const off = c.bus.subscribe(topics, (event) => ctx.notify(EVENT_NOTIFICATION, event))
       ctx.onClose(off)
       return { subscribed: topics && topics.length ? topics : ['*'] }
     },
-  }
+  } satisfies Partial<Handlers>
 }

@@ -6,11 +6,11 @@
  */
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { LimitsQueueState } from '../../protocol/methods.js'
-import { requireAccount } from '../accounts/service.js'
+import { requireAccount } from '../store/lookup.js'
 import { isRefreshError } from '../auth/oauth-errors.js'
 import type { Clock, FetchFn, Logger } from '../deps.js'
 import type { EventBus } from '../events.js'
-import { healthOf } from '../rotation/health.js'
+import { healthOf } from '../health/health.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
 import { MIN_VALIDITY_MS } from '../tokens/engine.js'

@@ -1,5 +1,5 @@
 import type { LimitsResult } from '../../protocol/methods.js'
-import { requireAccount } from '../accounts/service.js'
+import { requireAccount } from '../store/lookup.js'
 import type { StoreData } from '../store/schema.js'
 import { limitsView } from './view.js'
 

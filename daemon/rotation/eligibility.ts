@@ -1,15 +1,8 @@
+import type { Eligibility, NoEligibleData } from '../../protocol/error-data.js'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
-import type { Health } from '../../protocol/schemas.js'
 import type { Account, StoreData } from '../store/schema.js'
 import type { SelectRequest } from '../tokens/selection.js'
-import { healthOf } from './health.js'
-
-export interface Eligibility {
-  alias: string
-  health: Health
-  reason?: string
-  until?: number
-}
+import { healthOf } from '../health/health.js'
 
 /**
  * The data of NO_ELIGIBLE_ACCOUNTS: every alias with its health and reason, and the
@@ -35,10 +28,6 @@ export function noEligibleError(
     .map((e) => e.until)
     .filter((t): t is number => typeof t === 'number' && t > now)
   const earliestUntil = times.length ? Math.min(...times) : undefined
-  const extra = req.model ? { model: req.model } : {}
-  return new RpcError(ErrorCode.NO_ELIGIBLE_ACCOUNTS, opts.message(earliestUntil, accounts.length), {
-    accounts,
-    earliestUntil,
-    ...extra,
-  })
+  const body: NoEligibleData = { accounts, earliestUntil, ...(req.model ? { model: req.model } : {}) }
+  return new RpcError(ErrorCode.NO_ELIGIBLE_ACCOUNTS, opts.message(earliestUntil, accounts.length), body)
 }

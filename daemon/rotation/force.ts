@@ -1,8 +1,9 @@
+import type { RateLimitedData } from '../../protocol/error-data.js'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import { STRATEGIES, type ForceState, type Strategy } from '../../protocol/schemas.js'
 import type { StoreData } from '../store/schema.js'
 import type { SelectRequest } from '../tokens/selection.js'
-import { healthOf } from './health.js'
+import { healthOf } from '../health/health.js'
 
 /** A pin lasts a day unless asked otherwise (as in the old plugin). */
 export const DEFAULT_FORCE_TTL_MS = 24 * 3_600_000
@@ -48,6 +49,6 @@ export function forcedCandidate(data: Readonly<StoreData>, alias: string, req: S
   )
 }
 
-function throwRateLimited(message: string, data: Record<string, unknown>): never {
+function throwRateLimited(message: string, data: RateLimitedData): never {
   throw new RpcError(ErrorCode.RATE_LIMITED, message, data)
 }

@@ -1,4 +1,5 @@
 import type { ParsedParamsOf, ReportResult } from '../../protocol/methods.js'
+import type { AccountChange } from '../../protocol/events.js'
 import type { Clock, Logger } from '../deps.js'
 import type { EventBus } from '../events.js'
 import { parseLimitHeaders, retryAfterMs, type ParsedLimits } from '../limits/headers.js'
@@ -7,7 +8,7 @@ import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
 import type { Refresher } from '../tokens/refresher.js'
 import { handleUnauthorized } from '../tokens/unauthorized.js'
-import { healthOf } from './health.js'
+import { healthOf } from '../health/health.js'
 import {
   modelFromText,
   readBody,
@@ -36,7 +37,7 @@ export interface ReportDeps {
   logger: Logger
 }
 
-type Outcome = { change: string; apply: (a: Account) => void } | undefined
+type Outcome = { change: AccountChange; apply: (a: Account) => void } | undefined
 
 /**
  * token.report for every status: what the backend answered becomes the

@@ -4,9 +4,9 @@ import type { StoreData } from '../store/schema.js'
 import type { SelectRequest, Selector } from '../tokens/selection.js'
 import { forcedCandidate, forceState } from './force.js'
 import { noEligibleError } from './eligibility.js'
-import { healthOf } from './health.js'
+import { healthOf } from '../health/health.js'
 import { arrange, isPro, needsPro } from './order.js'
-import { readSettings } from './settings-read.js'
+import { readSettings } from '../settings/read.js'
 import { buildStrategies, type RotationStrategy, type StrategyContext } from './strategies.js'
 
 export interface RotationSelectorDeps {
@@ -44,8 +44,16 @@ export class RotationSelector implements Selector {
     return this.ordered(ctx)
   }
 
-  /** A pinned account that failed within the call is RATE_LIMITED with its reason, as when it was already down. */
-  exhausted(data: Readonly<StoreData>, req: SelectRequest, now: number): Error | undefined {
+  /**
+   * Nothing served: a pinned account that failed within the call is RATE_LIMITED with its
+   * reason, as when it was already down; otherwise NO_ELIGIBLE_ACCOUNTS with every alias's
+   * reason (a failed refresh's, for those tried) and the earliest free time.
+   */
+  exhausted(data: Readonly<StoreData>, req: SelectRequest, now: number, tried: ReadonlyMap<string, string>): Error {
+    return this.forcedFailure(data, req, now) ?? noEligible(data, req, now, tried)
+  }
+
+  private forcedFailure(data: Readonly<StoreData>, req: SelectRequest, now: number): Error | undefined {
     const force = forceState(data, now)
     if (!force.active || !force.alias || !data.accounts[force.alias]) return undefined
     try {
@@ -94,6 +102,21 @@ export class RotationSelector implements Selector {
     )
     return { data, eligible, req, settings: this.settings(data), now }
   }
+}
+
+function noEligible(
+  data: Readonly<StoreData>,
+  req: SelectRequest,
+  now: number,
+  tried: ReadonlyMap<string, string>,
+): RpcError {
+  return noEligibleError(data, req, now, {
+    reasonFor: (alias) => tried.get(alias),
+    message: (earliest, count) =>
+      count === 0
+        ? 'no accounts: add one with `opencode-multi-auth add`'
+        : `no eligible account${earliest ? `; the first frees up at ${new Date(earliest).toISOString()}` : ''}`,
+  })
 }
 
 /** NO_ELIGIBLE_ACCOUNTS that says why healthy accounts were passed over: the model needs Pro. */

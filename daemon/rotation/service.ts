@@ -1,15 +1,15 @@
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { RotationState } from '../../protocol/methods.js'
 import type { ForceState, Strategy } from '../../protocol/schemas.js'
-import { requireAccount } from '../accounts/service.js'
+import { requireAccount } from '../store/lookup.js'
 import type { Clock } from '../deps.js'
 import type { EventBus } from '../events.js'
 import type { AccountStore } from '../store/store.js'
 import { asStrategy, DEFAULT_FORCE_TTL_MS, forceState } from './force.js'
-import { healthOf } from './health.js'
+import { healthOf } from '../health/health.js'
 import { tierOf } from './order.js'
 import type { RotationSelector } from './selector.js'
-import type { SettingsService } from './settings.js'
+import type { SettingsService } from '../settings/service.js'
 
 /** rotation.*: what the rotation is doing, which strategy it uses, and force mode. */
 export class RotationService {

@@ -6,9 +6,9 @@ import {
   type JSONRPCResponse,
 } from 'json-rpc-2.0'
 import type { z } from 'zod'
+import { fieldErrors, type InvalidParamsData } from '../../protocol/error-data.js'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
-import { methods, type MethodName, type ParsedParamsOf, type ResultOf } from '../../protocol/methods.js'
-import type { FieldError } from '../../protocol/schemas.js'
+import { methods, type MethodName, type ParsedParamsOf, type ResultOf, type Transport } from '../../protocol/methods.js'
 import type { Logger } from '../deps.js'
 
 /** What a handler knows about the caller. */
@@ -24,11 +24,10 @@ export type Handler<M extends MethodName> = (
   ctx: CallContext,
 ) => ResultOf<M> | Promise<ResultOf<M>>
 
-export type Handlers = { [M in MethodName]?: Handler<M> }
-
-export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(params)', message: i.message }))
-}
+/** A handler for every method of the table: a method without one does not compile. */
+export type Handlers = { [M in MethodName]: Handler<M> }
+/** Handlers for some methods (a component's group, or the one-shot subset). */
+export type HandlersFor<K extends MethodName> = { [M in K]: Handler<M> }
 
 /**
  * Builds the JSON-RPC engine from the method table: params are validated by
@@ -36,7 +35,12 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
  * not an RpcError leaves as a generic -32603 so no internal message (which
  * could hold a secret) reaches a client.
  */
-export function createDispatcher(handlers: Handlers, logger: Logger): JSONRPCServer<CallContext> {
+export function createDispatcher<K extends MethodName>(
+  handlers: HandlersFor<K>,
+  logger: Logger,
+  opts: { transport?: Transport } = {},
+): JSONRPCServer<CallContext> {
+  const transport = opts.transport ?? 'socket'
   const server = new JSONRPCServer<CallContext>({
     errorListener: () => {
       // Errors are logged once, in mapErrorToJSONRPCErrorResponse.
@@ -47,19 +51,27 @@ export function createDispatcher(handlers: Handlers, logger: Logger): JSONRPCSer
     logger.error('internal error in a method handler', { error: error instanceof Error ? error.stack : String(error) })
     return createJSONRPCErrorResponse(id, ErrorCode.INTERNAL_ERROR, 'Internal error')
   }
-  for (const name of Object.keys(handlers) as MethodName[]) {
+  for (const name of Object.keys(handlers) as K[]) {
     const handler = handlers[name] as Handler<MethodName> | undefined
-    if (!handler) continue
+    // A method not served on this transport is unknown there (METHOD_NOT_FOUND).
+    if (!handler || !methods[name].transports.includes(transport)) continue
     const schema = methods[name].params as z.ZodType
     server.addMethod(name, async (raw: unknown, ctx: CallContext) => {
       const parsed = schema.safeParse(raw ?? {})
       if (!parsed.success) {
-        throw new RpcError(ErrorCode.INVALID_PARAMS, 'Invalid params', { fields: fieldErrors(parsed.error) })
+        const data: InvalidParamsData = { fields: fieldErrors(parsed.error) }
+        throw new RpcError(ErrorCode.INVALID_PARAMS, invalidMessage(name, data), data)
       }
       return handler(parsed.data as ParsedParamsOf<MethodName>, ctx)
     })
   }
   return server
+}
+
+/** settings.update keeps its own wording; every other method says which params are wrong. */
+function invalidMessage(name: MethodName, data: InvalidParamsData): string {
+  const paths = data.fields.map((f) => f.path).join(', ')
+  return name === 'settings.update' ? `invalid settings: ${paths}` : 'Invalid params'
 }
 
 export function parseErrorResponse(): JSONRPCResponse {

@@ -1,8 +1,6 @@
-import type { RpcError } from '../../protocol/errors.js'
 import type { TokenResult } from '../../protocol/methods.js'
 import { isRefreshError } from '../auth/oauth-errors.js'
 import type { Clock, Logger } from '../deps.js'
-import { noEligibleError } from '../rotation/eligibility.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
 import { AccountGoneError, type Refresher } from './refresher.js'
@@ -15,14 +13,10 @@ export class TokenEngine {
   constructor(
     private readonly store: AccountStore,
     private readonly refresher: Refresher,
-    private selector: Selector,
+    private readonly selector: Selector,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
-
-  setSelector(selector: Selector): void {
-    this.selector = selector
-  }
 
   /** Valid for at least MIN_VALIDITY_MS and not under a crash check: usable without a refresh. */
   private usable(acc: Account): boolean {
@@ -49,11 +43,11 @@ export class TokenEngine {
         this.logger.info('candidate failed, trying the next', { alias, error: err.message })
       }
     }
-    throw this.selector.exhausted?.(this.store.data, req, this.clock.now()) ?? this.noEligible(req, tried)
+    throw this.selector.exhausted(this.store.data, req, this.clock.now(), tried)
   }
 
   private serve(alias: string, acc: Account, req: SelectRequest): TokenResult {
-    this.selector.served?.(alias, req, this.clock.now())
+    this.selector.served(alias, req, this.clock.now())
     this.store.touch((d) => {
       const a = d.accounts[alias]
       if (!a) return
@@ -65,16 +59,5 @@ export class TokenEngine {
     if (acc.accountId) result.accountId = acc.accountId
     if (acc.planType) result.planType = acc.planType
     return result
-  }
-
-  /** NO_ELIGIBLE_ACCOUNTS with every alias's reason (a failed refresh's, for those tried) and the earliest free time. */
-  noEligible(req: SelectRequest, tried = new Map<string, string>()): RpcError {
-    return noEligibleError(this.store.data, req, this.clock.now(), {
-      reasonFor: (alias) => tried.get(alias),
-      message: (earliest, count) =>
-        count === 0
-          ? 'no accounts: add one with `opencode-multi-auth add`'
-          : `no eligible account${earliest ? `; the first frees up at ${new Date(earliest).toISOString()}` : ''}`,
-    })
   }
 }

@@ -21,7 +21,14 @@ export async function startTestApp(
   const dirs = opts.dirs ?? makeDirs(opts.env)
   const config = resolveConfig({ env: dirs.env, home: dirs.home })
   const logger = createLogger({ level: 'debug', stderr: false, file: dirs.logFile })
-  const app = await startApp({ config, logger, clock: opts.clock, fetch: opts.fetch, noKeepAlive: opts.noKeepAlive })
+  const app = await startApp({
+    config,
+    logger,
+    pid: process.pid,
+    clock: opts.clock,
+    fetch: opts.fetch,
+    noKeepAlive: opts.noKeepAlive,
+  })
   const connect = (): Promise<RpcClient> => RpcClient.connect({ socketPath: dirs.socketPath, timeoutMs: 20_000 })
   const client = await connect()
   return {

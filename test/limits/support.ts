@@ -1,7 +1,10 @@
 /** An in-process daemon wired to the fake issuer and the fake backend, plus a wait on probe events. */
 import type { RpcClient } from '../../client/rpc/client.js'
 import type { Clock, FetchFn } from '../../daemon/deps.js'
-import type { DaemonEvent } from '../../protocol/schemas.js'
+import type { EventOf } from '../../protocol/events.js'
+
+/** A probe's 'limits.updated' event: one outcome, or the aliases limits.stop dropped. */
+export type ProbeEvent = Extract<EventOf<'limits.updated'>, { source: 'probe' }>
 import { startFakeBackend, type FakeBackend, type FakeBackendOptions } from '../fakes/backend.js'
 import { startFakeIssuer, type FakeIssuer } from '../fakes/issuer.js'
 import { startTestApp, type TestApp } from '../helpers/app.js'
@@ -37,10 +40,10 @@ export async function startLimitsApp(
 
 /** Probe outcomes as 'limits.updated' events; subscribe before asking so none is missed. */
 export async function probeEvents(client: RpcClient): Promise<{
-  events: DaemonEvent[] /** The first outcome for alias among events[from..]. */
-  outcome(alias: string, from?: number, timeoutMs?: number): Promise<DaemonEvent>
+  events: ProbeEvent[] /** The first outcome for alias among events[from..]. */
+  outcome(alias: string, from?: number, timeoutMs?: number): Promise<ProbeEvent>
 }> {
-  const events: DaemonEvent[] = []
+  const events: ProbeEvent[] = []
   const waiters = new Set<() => void>()
   await client.subscribe(['limits.updated'], (e) => {
     if (e.source !== 'probe') return
@@ -50,9 +53,9 @@ export async function probeEvents(client: RpcClient): Promise<{
   return {
     events,
     outcome(alias, from = 0, timeoutMs = 10_000) {
-      return new Promise<DaemonEvent>((resolve, reject) => {
+      return new Promise<ProbeEvent>((resolve, reject) => {
         const check = (): void => {
-          const hit = events.slice(from).find((e) => e.alias === alias && typeof e.ok === 'boolean')
+          const hit = events.slice(from).find((e) => 'ok' in e && e.alias === alias)
           if (!hit) return
           waiters.delete(check)
           clearTimeout(timer)

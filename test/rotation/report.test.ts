@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { DaemonEvent } from '../../protocol/schemas.js'
+import type { DaemonEvent } from '../../protocol/events.js'
 import { MIN_RATE_LIMIT_MS } from '../../daemon/rotation/report.js'
 import { startRotationApp, type RotationApp } from './app-support.js'
 

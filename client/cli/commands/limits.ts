@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { LimitsResult, LimitsQueueState } from '../../../protocol/methods.js'
-import type { DaemonEvent, LimitWindowView } from '../../../protocol/schemas.js'
+import type { LimitWindowView } from '../../../protocol/schemas.js'
 import { RpcClient } from '../../rpc/client.js'
 import { EXIT, makeCli, type Cli, type GlobalOptions } from '../context.js'
 import { paint, printJson, table, when, type Out } from '../output.js'
@@ -43,17 +43,12 @@ async function refreshAndWait(cli: Cli, alias: string | undefined): Promise<Outc
   try {
     const outcomes = new Map<string, Outcome>()
     let wake = (): void => {}
-    await client.subscribe(['limits.updated'], (e: DaemonEvent) => {
+    await client.subscribe(['limits.updated'], (e) => {
       if (e.source !== 'probe') return
-      if (e.change === 'stopped' && Array.isArray(e.aliases)) {
-        for (const a of e.aliases)
-          if (typeof a === 'string') outcomes.set(a, { alias: a, ok: false, error: 'stopped before it was probed' })
-      } else if (typeof e.alias === 'string') {
-        outcomes.set(e.alias, {
-          alias: e.alias,
-          ok: e.ok === true,
-          ...(typeof e.error === 'string' ? { error: e.error } : {}),
-        })
+      if ('change' in e) {
+        for (const a of e.aliases) outcomes.set(a, { alias: a, ok: false, error: 'stopped before it was probed' })
+      } else {
+        outcomes.set(e.alias, { alias: e.alias, ok: e.ok, ...(e.error !== undefined ? { error: e.error } : {}) })
       }
       wake()
     })

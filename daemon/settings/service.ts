@@ -1,18 +1,17 @@
+import { fieldErrors, type FieldError, type InvalidParamsData } from '../../protocol/error-data.js'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import {
   DEFAULT_SETTINGS,
   settingsSchema,
-  type FieldError,
   type Preset,
   type Settings,
+  type SettingsPatch,
 } from '../../protocol/schemas.js'
 import type { Clock } from '../deps.js'
 import type { EventBus } from '../events.js'
-import { fieldErrors } from '../server/dispatch.js'
 import type { AccountStore } from '../store/store.js'
 import type { StoreData } from '../store/schema.js'
-import { forceState } from './force.js'
-import { readSettings } from './settings-read.js'
+import { readSettings } from './read.js'
 
 /**
  * What each named preset sets. `balanced` also returns to equal weights;
@@ -24,8 +23,6 @@ export const PRESET_VALUES: Record<Exclude<Preset, 'custom'>, Partial<Settings>>
   conservative: { criticalThreshold: 20, lowThreshold: 40 },
   aggressive: { criticalThreshold: 5, lowThreshold: 20 },
 }
-
-const KNOWN_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[]
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
@@ -39,7 +36,16 @@ function presetHolds(s: Settings): boolean {
 
 function invalid(fields: FieldError[]): RpcError {
   // The message names the fields; data.fields says what is wrong with each.
-  return new RpcError(ErrorCode.INVALID_PARAMS, `invalid settings: ${fields.map((f) => f.path).join(', ')}`, { fields })
+  const data: InvalidParamsData = { fields }
+  return new RpcError(ErrorCode.INVALID_PARAMS, `invalid settings: ${fields.map((f) => f.path).join(', ')}`, data)
+}
+
+export interface SettingsDeps {
+  store: AccountStore
+  bus: EventBus
+  clock: Clock
+  /** Whether an account is pinned (rotation's force mode) in this state at `now`. */
+  pinActive(data: Readonly<StoreData>, now: number): boolean
 }
 
 /**
@@ -51,11 +57,15 @@ function invalid(fields: FieldError[]): RpcError {
 export class SettingsService {
   private readonly listeners: Array<(s: Settings) => void> = []
 
-  constructor(
-    private readonly store: AccountStore,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-  ) {}
+  private readonly store: AccountStore
+  private readonly bus: EventBus
+  private readonly clock: Clock
+
+  constructor(private readonly deps: SettingsDeps) {
+    this.store = deps.store
+    this.bus = deps.bus
+    this.clock = deps.clock
+  }
 
   /** Runs after every saved change (the composition root re-arms keep-alive with it). */
   onChange(fn: (s: Settings) => void): void {
@@ -66,19 +76,11 @@ export class SettingsService {
     return readSettings(this.store.data)
   }
 
-  update(patch: Record<string, unknown>): Promise<Settings> {
-    const unknown = Object.keys(patch).filter((k) => !(KNOWN_KEYS as string[]).includes(k))
-    if (unknown.length) {
-      return Promise.reject(
-        invalid(unknown.map((k) => ({ path: k, message: `unknown setting; known: ${KNOWN_KEYS.join(', ')}` }))),
-      )
-    }
+  /** The patch's fields were checked one by one (protocol's settingsPatch); here the whole is. */
+  update(patch: SettingsPatch): Promise<Settings> {
     return this.save((current, d) => {
-      const named = patch.preset !== undefined && patch.preset !== 'custom' ? (patch.preset as string) : undefined
-      const base: Record<string, unknown> = { ...current }
-      if (named && Object.prototype.hasOwnProperty.call(PRESET_VALUES, named)) {
-        Object.assign(base, PRESET_VALUES[named as keyof typeof PRESET_VALUES])
-      }
+      const named = patch.preset !== undefined && patch.preset !== 'custom' ? patch.preset : undefined
+      const base: Settings = named ? { ...current, ...PRESET_VALUES[named] } : { ...current }
       const merged = { ...base, ...patch }
       const parsed = settingsSchema.safeParse(merged)
       if (!parsed.success) throw invalid(this.blame(fieldErrors(parsed.error), patch))
@@ -112,7 +114,7 @@ export class SettingsService {
       // Keys the old plugin kept in settings (and we do not know) survive.
       d.settings = { ...(d.settings ?? {}), ...s }
       // A strategy chosen while a pin is active is the one the pin's end restores.
-      if (s.rotationStrategy !== current.rotationStrategy && forceState(d, this.clock.now()).active) {
+      if (s.rotationStrategy !== current.rotationStrategy && this.deps.pinActive(d, this.clock.now())) {
         d.previousRotationStrategy = s.rotationStrategy
       }
       return s
@@ -123,7 +125,7 @@ export class SettingsService {
   }
 
   /** critical < low is checked on criticalThreshold; name the key the caller actually changed. */
-  private blame(fields: FieldError[], patch: Record<string, unknown>): FieldError[] {
+  private blame(fields: FieldError[], patch: SettingsPatch): FieldError[] {
     return fields.map((f) =>
       f.path === 'criticalThreshold' &&
       f.message.includes('less than lowThreshold') &&
