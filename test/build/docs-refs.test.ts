@@ -46,7 +46,8 @@ function anchorsOf(markdown: string): Set<string> {
 
 describe('references in code and docs', () => {
   it('never point to working notes outside the repo', () => {
-    const outside = /DESIGN\.md|REFERENCE\.md|\.\.\/shared|seed fix|\b[Ii]nvariants? \d/
+    // Spelled so that this line does not match itself.
+    const outside = /DESIGN\.md|REFERENCE\.md|\.\.\/shared|seed[ ]fix|\b[Ii]nvariants? \d/
     const hits = files.flatMap((f) =>
       readFileSync(f, 'utf8')
         .split('\n')
