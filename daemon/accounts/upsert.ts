@@ -46,8 +46,9 @@ export function upsertTokens(
     )
   }
   const found = findByIdentity(draft, identity)
-  if (found) {
-    const acc = draft.accounts[found]
+  const known = found === undefined ? undefined : draft.accounts[found]
+  if (found !== undefined && known) {
+    const acc = known
     if (acc.accessToken === incoming.accessToken && acc.refreshToken === incoming.refreshToken) {
       return { alias: found, action: 'unchanged' }
     }
