@@ -65,7 +65,8 @@ export async function startDaemon(opts: StartOptions): Promise<StartResult> {
     env: opts.env ?? process.env,
   })
   closeSync(fd)
-  let exitCode: number | null = null
+  // Set by the child's callbacks; the cast keeps TS from narrowing it to null for good.
+  let exitCode = null as number | null
   child.once('exit', (code) => (exitCode = code ?? 1))
   // A missing executable is an 'error' event, not an exit; unhandled it would crash the caller.
   child.once('error', () => (exitCode = exitCode ?? 127))

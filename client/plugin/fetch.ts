@@ -49,7 +49,10 @@ interface Incoming {
 
 function target(input: string | URL | Request, init?: RequestInit): { url: URL; method: string } {
   const req = input instanceof Request ? input : undefined
-  return { url: new URL(req ? req.url : String(input)), method: (init?.method ?? req?.method ?? 'GET').toUpperCase() }
+  return {
+    url: new URL(req ? req.url : input instanceof URL ? input.href : input),
+    method: (init?.method ?? req?.method ?? 'GET').toUpperCase(),
+  }
 }
 
 async function incoming(
@@ -74,8 +77,11 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
   return new Promise<T>((resolve, reject) => {
     if (signal.aborted) {
       p.catch(() => undefined)
+      // Like fetch: the caller's own abort reason, whatever it is.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       return reject(signal.reason)
     }
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     const onAbort = (): void => reject(signal.reason)
     signal.addEventListener('abort', onAbort, { once: true })
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))

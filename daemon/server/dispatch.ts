@@ -91,7 +91,7 @@ async function receiveOne(
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return invalidRequest()
   const msg = payload as { id?: unknown; method?: unknown }
   if (typeof msg.method !== 'string' || (msg.id !== undefined && !isJSONRPCID(msg.id))) return invalidRequest()
-  return (await server.receive(payload as JSONRPCRequest, ctx)) as JSONRPCResponse | null
+  return await server.receive(payload as JSONRPCRequest, ctx)
 }
 
 /**

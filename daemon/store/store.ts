@@ -181,7 +181,9 @@ export class AccountStore {
         // The write is durable: a counter whose account this update removed must not undo that.
         try {
           replay(next)
-        } catch {}
+        } catch {
+          // A replay that no longer applies (its account is gone) is dropped, not an error.
+        }
       }
     } finally {
       this.touchedDuringWrite = undefined
