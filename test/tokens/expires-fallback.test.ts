@@ -77,7 +77,7 @@ describe('a pair without an expiry keeps the existing expiresAt', () => {
       exchangeCode: () => Promise.reject(new Error('not used')),
       revoke: () => Promise.resolve(true),
     }
-    const refresher = new Refresher(store, oauth, new EventBus(clock), clock, silentLogger)
+    const refresher = new Refresher({ store, oauth, bus: new EventBus(clock), clock, logger: silentLogger })
     const saved = await refresher.refresh('user1', 'test')
     expect(saved.refreshToken).toBe('rt-1')
     expect(saved.expiresAt).toBe(expiresAt)
