@@ -34,6 +34,9 @@ import type { SpawnFn } from './codex/lock.js'
 import { spawn } from 'node:child_process'
 import { AccountStore } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
+import { usageHandlers } from './handlers/usage.js'
+import { createUsage, type Usage } from './usage/index.js'
+import { nodeNotifySpawn, type NotifySpawn } from './usage/notifier.js'
 
 export interface AppDeps {
   config: DaemonConfig
@@ -50,6 +53,9 @@ export interface AppDeps {
   random?: () => number
   /** Tests of token.get alone turn the background refresher off so it cannot race them. */
   noKeepAlive?: boolean
+  /** Starts a desktop notifier (setting `notify`); tests pass a fake. */
+  notifySpawn?: NotifySpawn
+  platform?: string
   /** Called when a client asked the daemon to stop. */
   onShutdownRequest?: () => void
 }
@@ -57,6 +63,8 @@ export interface AppDeps {
 export interface App {
   components: Components
   server: SocketServer
+  /** Usage history and alerts (tests flush the history through it). */
+  usage: Usage
   /** Graceful stop: stop accepting, drain, flush the store, release the lock. */
   stop(): Promise<void>
 }
@@ -113,6 +121,16 @@ export async function startApp(deps: AppDeps): Promise<App> {
     fetch: deps.fetch ?? fetch,
     baseUrl: config.chatgptBaseUrl,
   })
+  const usage = await createUsage({
+    store,
+    bus,
+    clock,
+    logger,
+    spawn: deps.notifySpawn ?? nodeNotifySpawn(config.env),
+    platform: deps.platform ?? process.platform,
+    fs,
+    pid: deps.pid,
+  })
   const rotation = new RotationService({ store, selector, settings, bus, clock })
   const startedAt = clock.now()
   const status = new StatusReport({
@@ -137,10 +155,15 @@ export async function startApp(deps: AppDeps): Promise<App> {
     refreshNow: new RefreshNow({ store, refresher }),
     status,
     keepAlive,
-    report: (p) => intake.report(p),
+    report: async (p) => {
+      const answer = await intake.report(p)
+      usage.service.recordReport(p, answer)
+      return answer
+    },
     rotation,
     settings,
     limitsProbe,
+    usage: usage.service,
     version: PACKAGE_VERSION,
     startedAt,
     requestShutdown: () => setImmediate(() => deps.onShutdownRequest?.()),
@@ -155,6 +178,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     ...limitsHandlers(components),
     ...codexHandlers(components),
     ...loginHandlers(components),
+    ...usageHandlers(components),
   }
   // Settle refreshes a crash cut short before anyone is served a possibly spent token.
   await refresher.recoverInterrupted(10_000)
@@ -166,6 +190,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   } catch (err) {
     keepAlive.stop()
     await codex.stop()
+    await usage.close()
     await store.close()
     throw err
   }
@@ -179,6 +204,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   return {
     components,
     server,
+    usage,
     stop() {
       stopping ??= (async () => {
         keepAlive.stop()
@@ -189,6 +215,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
         // Refreshes first, then Codex: a pair refreshed during the stop is still written back.
         await refresher.drain()
         await codex.stop()
+        await usage.close()
         await store.close()
       })()
       return stopping

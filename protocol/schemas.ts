@@ -101,6 +101,8 @@ export const settingsFields = z.object({
     .int()
     .min(HOUR)
     .max(60 * 24 * HOUR),
+  /** The daemon raises desktop notifications for alerts itself when a notifier is installed. */
+  notify: z.boolean(),
 })
 
 /** Whole settings: each field valid, critical < low, weights summing to 1. */
@@ -135,6 +137,7 @@ export const DEFAULT_SETTINGS: Settings = {
   preferProAccounts: false,
   refreshAheadMs: 24 * HOUR,
   idleRefreshMs: 4 * 24 * HOUR,
+  notify: false,
 }
 
 export interface ForceState {

@@ -12,6 +12,8 @@ import { registerSettings } from './commands/settings.js'
 import { registerStrategy } from './commands/strategy.js'
 import { registerUse } from './commands/use.js'
 import { registerLimits } from './commands/limits.js'
+import { registerUsage } from './commands/usage.js'
+import { registerWatch } from './commands/watch.js'
 
 // Commander hands an action its positional args, then its options, then the command.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -54,6 +56,8 @@ export function buildProgram(version: string): Command {
   registerStrategy(program, run)
   registerSettings(program, run)
   registerLimits(program, run)
+  registerUsage(program, run)
+  registerWatch(program, run)
   return program
 }
 

@@ -5,6 +5,7 @@ import { describeInvalid, encodeAtRest } from './codec.js'
 import { KeyCache, newSalt, type Kdf } from './crypto.js'
 import { AtomicWriter, ensureStoreDir, exists, nodeFs, removeStaleTemps, type StoreFs } from './fs.js'
 import { loadStore, type Loaded } from './load.js'
+import { makeSealer, type Sealer } from './sealer.js'
 import { StoreLock } from './lock.js'
 import { SerialQueue } from './serial-queue.js'
 import type { StoreData } from './schema.js'
@@ -91,6 +92,11 @@ export class AccountStore {
 
   get encrypted(): boolean {
     return this.keys !== undefined
+  }
+
+  /** Seals files kept beside the store (the usage history) the way the store itself is sealed. */
+  sealer(version: number): Sealer {
+    return makeSealer(this.keys, this.salt, version)
   }
 
   get recoveredFrom(): string | undefined {
