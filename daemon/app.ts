@@ -22,6 +22,8 @@ import { RotationSelector } from './rotation/selector.js'
 import { forceState } from './rotation/force.js'
 import { RotationService } from './rotation/service.js'
 import { SettingsService } from './settings/service.js'
+import { readSettings } from './settings/read.js'
+import { proxiedFetch } from './net/proxy.js'
 import { KeepAlive } from './tokens/keepalive.js'
 import { RefreshNow } from './tokens/refresh-now.js'
 import { StatusReport } from './status/status.js'
@@ -56,6 +58,8 @@ export interface AppDeps {
   /** Starts a desktop notifier (setting `notify`); tests pass a fake. */
   notifySpawn?: NotifySpawn
   platform?: string
+  /** A listening socket inherited from the service manager (socket activation); else we bind the path. */
+  listenFd?: number
   /** Called when a client asked the daemon to stop. */
   onShutdownRequest?: () => void
 }
@@ -86,7 +90,16 @@ export async function startApp(deps: AppDeps): Promise<App> {
     fs,
   })
   const bus = new EventBus(clock)
-  const oauth = createOAuthClient({ issuer: config.issuer, fetch: deps.fetch ?? fetch, clock, logger })
+  // The one fetch every outbound call uses, wrapped once here so the call sites stay proxy-unaware.
+  const net =
+    deps.fetch ??
+    proxiedFetch({
+      env: config.env,
+      setting: () => readSettings(store.data).proxy,
+      logger,
+      direct: fetch,
+    })
+  const oauth = createOAuthClient({ issuer: config.issuer, fetch: net, clock, logger })
   const refresher = new Refresher({ store, oauth, bus, clock, logger })
   const selector = new RotationSelector({
     store,
@@ -105,7 +118,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     fs,
     spawn: deps.spawn ?? spawn,
   })
-  const logins = createLoginManager(config, { oauth, accounts, fetch: deps.fetch ?? fetch, clock, logger })
+  const logins = createLoginManager(config, { oauth, accounts, fetch: net, clock, logger })
   const settings = new SettingsService({ store, bus, clock, pinActive: (d, now) => forceState(d, now).active })
   // New keep-alive intervals take effect now, not at the next account event.
   settings.onChange(() => {
@@ -118,7 +131,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     bus,
     clock,
     logger,
-    fetch: deps.fetch ?? fetch,
+    fetch: net,
     baseUrl: config.chatgptBaseUrl,
   })
   const usage = await createUsage({
@@ -184,7 +197,12 @@ export async function startApp(deps: AppDeps): Promise<App> {
   await refresher.recoverInterrupted(10_000)
   if (!deps.noKeepAlive) keepAlive.start()
   await codex.start()
-  const server = new SocketServer({ path: config.socketPath, dispatcher: createDispatcher(handlers, logger), logger })
+  const server = new SocketServer({
+    path: config.socketPath,
+    dispatcher: createDispatcher(handlers, logger),
+    logger,
+    inheritedFd: deps.listenFd,
+  })
   try {
     await server.listen()
   } catch (err) {
@@ -196,6 +214,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   }
   logger.info('daemon ready', {
     socket: config.socketPath,
+    activated: deps.listenFd !== undefined,
     store: store.path,
     accounts: Object.keys(store.data.accounts).length,
   })

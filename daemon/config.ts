@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
+import { SECRET_ENV } from '../protocol/child-env.js'
 import * as paths from '../protocol/paths.js'
 
 export interface DaemonConfig {
@@ -19,6 +20,8 @@ export interface ConfigInput {
   env: Record<string, string | undefined>
   home?: string
   passphraseFile?: string
+  /** Read by main.ts from stdin (`--passphrase-stdin`): how a client hands it over without an environment variable. */
+  passphrase?: string
 }
 
 /** A setting the daemon cannot start with; the message says what to change. */
@@ -58,9 +61,9 @@ function checked<T>(get: () => T): T {
 }
 
 /** Everything the daemon needs from its environment, resolved once, at start, never at import. */
-export function resolveConfig({ env, home = homedir(), passphraseFile }: ConfigInput): DaemonConfig {
+export function resolveConfig({ env, home = homedir(), passphraseFile, passphrase: given }: ConfigInput): DaemonConfig {
   const p = { env, home }
-  const passphrase = passphraseFile ? readPassphraseFile(passphraseFile) : paths.passphrase(p)
+  const passphrase = passphraseFile ? readPassphraseFile(passphraseFile) : given || paths.passphrase(p)
   const issuer = paths.issuerUrl(p)
   checked(() => paths.requireSecureUrl(issuer, 'OPENCODE_MULTI_AUTH_ISSUER'))
   const chatgptBaseUrl = checked(() => paths.chatgptBaseUrl(p))
@@ -76,4 +79,9 @@ export function resolveConfig({ env, home = homedir(), passphraseFile }: ConfigI
     env,
     home,
   }
+}
+
+/** Once the passphrase is in the config, the environment forgets it: nothing we spawn later can inherit it. */
+export function forgetSecrets(env: Record<string, string | undefined>): void {
+  for (const key of SECRET_ENV) delete env[key]
 }

@@ -14,6 +14,9 @@ import { registerUse } from './commands/use.js'
 import { registerLimits } from './commands/limits.js'
 import { registerUsage } from './commands/usage.js'
 import { registerWatch } from './commands/watch.js'
+import { registerService } from './commands/service.js'
+import { registerCompletion } from './commands/completion.js'
+import { registerDoctor } from './commands/doctor.js'
 
 // Commander hands an action its positional args, then its options, then the command.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -58,6 +61,9 @@ export function buildProgram(version: string): Command {
   registerLimits(program, run)
   registerUsage(program, run)
   registerWatch(program, run)
+  registerService(program, run)
+  registerDoctor(program, run)
+  registerCompletion(program, run)
   return program
 }
 

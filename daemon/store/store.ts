@@ -23,6 +23,8 @@ export interface StoreOptions {
   wallClock?: Clock
   /** Default true: hold the store lock for the store's life. */
   lock?: boolean
+  /** A short-lived holder (`--oneshot`): marked in the pid file so a starting daemon waits for it. */
+  oneshot?: boolean
   /** Seams for tests: failure injection and counting key derivations. */
   fs?: StoreFs
   kdf?: Kdf
@@ -69,7 +71,7 @@ export class AccountStore {
     const opts = { ...options, fs: options.fs ?? nodeFs }
     const file = resolve(opts.file)
     await ensureStoreDir(opts.fs, dirname(file), opts.logger)
-    const lock = opts.lock === false ? undefined : await StoreLock.acquire(file, opts)
+    const lock = opts.lock === false ? undefined : await StoreLock.acquire(file, opts, { oneshot: opts.oneshot })
     try {
       // Without the lock another writer may own these temps.
       if (lock) await removeStaleTemps(opts.fs, file, opts.logger)
