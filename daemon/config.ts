@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { SECRET_ENV } from '../protocol/child-env.js'
 import * as paths from '../protocol/paths.js'
@@ -32,6 +32,42 @@ export interface ConfigInput {
   passphrase?: string
 }
 
+/** A setting the daemon cannot start with; the message says what to change. */
+export class ConfigError extends Error {}
+
+/**
+ * Like ssh with a private key: a passphrase file that others on the machine can read
+ * is refused, not used (whoever can read it can decrypt the store).
+ */
+function readPassphraseFile(file: string): string {
+  let mode: number
+  let text: string
+  try {
+    mode = statSync(file).mode & 0o777
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error'
+    throw new ConfigError(`cannot read the passphrase file ${file} (${code})`)
+  }
+  if (mode & 0o077) {
+    const octal = mode.toString(8).padStart(4, '0')
+    throw new ConfigError(
+      `the passphrase file ${file} is readable by others (mode ${octal}); make it private: chmod 600 ${file}`,
+    )
+  }
+  const passphrase = text.replace(/\r?\n$/, '')
+  if (!passphrase) throw new ConfigError(`passphrase file ${file} is empty`)
+  return passphrase
+}
+
+function checked<T>(get: () => T): T {
+  try {
+    return get()
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err))
+  }
+}
+
 /** Everything the daemon needs from its environment, resolved once, at start, never at import. */
 export function resolveConfig({
   env,
@@ -42,19 +78,18 @@ export function resolveConfig({
   gateway,
 }: ConfigInput): DaemonConfig {
   const p = { env, home }
-  let passphrase = given || paths.passphrase(p)
-  if (passphraseFile) {
-    passphrase = readFileSync(passphraseFile, 'utf8').replace(/\r?\n$/, '')
-    if (!passphrase) throw new Error(`passphrase file ${passphraseFile} is empty`)
-  }
+  const passphrase = passphraseFile ? readPassphraseFile(passphraseFile) : given || paths.passphrase(p)
+  const issuer = paths.issuerUrl(p)
+  checked(() => paths.requireSecureUrl(issuer, 'OPENCODE_MULTI_AUTH_ISSUER'))
+  const chatgptBaseUrl = checked(() => paths.chatgptBaseUrl(p))
   return {
     socketPath: paths.socketPath(p),
     storeFile: paths.storeFile(p),
     codexAuthFile: paths.codexAuthFile(p),
     logFile: paths.logFile(p),
     logLevel: env.OPENCODE_MULTI_AUTH_LOG_LEVEL?.trim() || 'info',
-    issuer: paths.issuerUrl(p),
-    chatgptBaseUrl: paths.chatgptBaseUrl(p),
+    issuer,
+    chatgptBaseUrl,
     passphrase,
     ...(dashboardPort !== undefined ? { dashboardPort } : {}),
     gatewaySecretFile: paths.gatewaySecretFile(p),

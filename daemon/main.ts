@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util'
 import { startApp, type App } from './app.js'
 import { ONESHOT_EXIT_LOCKED, runOneshot } from './oneshot.js'
-import { forgetSecrets, resolveConfig } from './config.js'
+import { ConfigError, forgetSecrets, resolveConfig, type DaemonConfig } from './config.js'
 import { createLogger } from './log/logger.js'
 import { takeListenFd } from './server/listen-fds.js'
 import { SocketSetupError } from './server/socket-path.js'
@@ -42,15 +42,23 @@ async function main(): Promise<void> {
   const given = values['passphrase-stdin'] ? await readPassphrase() : undefined
   const dashboardPort = parsePort('--dashboard-port', values['dashboard-port'])
   const gatewayPort = parsePort('--gateway-port', values['gateway-port'])
-  const config = resolveConfig({
-    env: process.env,
-    passphraseFile: values['passphrase-file'],
-    passphrase: given,
-    dashboardPort,
-    ...(values.gateway || gatewayPort !== undefined
-      ? { gateway: gatewayPort === undefined ? {} : { port: gatewayPort } }
-      : {}),
-  })
+  let config: DaemonConfig
+  try {
+    config = resolveConfig({
+      env: process.env,
+      passphraseFile: values['passphrase-file'],
+      passphrase: given,
+      dashboardPort,
+      ...(values.gateway || gatewayPort !== undefined
+        ? { gateway: gatewayPort === undefined ? {} : { port: gatewayPort } }
+        : {}),
+    })
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    // No logger yet: the log file's place is part of the configuration.
+    process.stderr.write(`opencode-multi-authd: ${err.message}\n`)
+    process.exit(1)
+  }
   // Read once; no child of ours (flock, anything later) inherits it, nor does /proc/<pid>/environ show it to us again.
   forgetSecrets(process.env)
   if (values.oneshot) return oneshot(config)
@@ -85,9 +93,9 @@ async function main(): Promise<void> {
   } catch (err) {
     const known =
       err instanceof StoreLockedError || err instanceof StoreEncryptedError || err instanceof SocketSetupError
-    logger.error(known ? err.message : 'daemon failed to start', {
-      error: known ? undefined : err instanceof Error ? err.stack : String(err),
-    })
+    // A known failure is its own message; only an unknown one needs the stack.
+    if (known) logger.error(err.message)
+    else logger.error('daemon failed to start', { error: err instanceof Error ? err.stack : String(err) })
     await logger.close()
     process.exit(1)
   }
@@ -105,7 +113,7 @@ async function readPassphrase(): Promise<string | undefined> {
 }
 
 /** `--oneshot`: one account change from stdin, the answer on stdout; exit 75 when a daemon holds the store, 1 on other failures. */
-async function oneshot(config: ReturnType<typeof resolveConfig>): Promise<void> {
+async function oneshot(config: DaemonConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, file: config.logFile })
   const chunks: Buffer[] = []
   for await (const c of process.stdin) chunks.push(c as Buffer)
@@ -113,7 +121,8 @@ async function oneshot(config: ReturnType<typeof resolveConfig>): Promise<void> 
     process.stdout.write(`${await runOneshot(config, logger, Buffer.concat(chunks).toString('utf8').trim())}\n`)
   } catch (err) {
     const known = err instanceof StoreLockedError || err instanceof StoreEncryptedError
-    logger.error(known ? err.message : 'one-shot change failed', { error: known ? undefined : String(err) })
+    if (known) logger.error(err.message)
+    else logger.error('one-shot change failed', { error: String(err) })
     // 75 (EX_TEMPFAIL): a daemon holds the store, so the client should ask it instead.
     process.exitCode = err instanceof StoreLockedError ? ONESHOT_EXIT_LOCKED : 1
   }

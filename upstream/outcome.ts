@@ -76,7 +76,7 @@ export function answerNoToken(
     })
   }
   if (err.code !== ErrorCode.NO_ELIGIBLE_ACCOUNTS) {
-    // Daemon messages never carry secrets (docs/architecture.md, invariant 11); the store may be locked or need a passphrase.
+    // Daemon messages never carry secrets (docs/architecture.md#invariants, 11); the store may be locked or need a passphrase.
     return jsonError(503, {
       message: `opencode-multi-auth: the daemon could not give a token: ${err.message}`,
       type: 'daemon_error',

@@ -44,11 +44,11 @@ export function splitModel(name: string): ModelSpec {
   for (;;) {
     const m = /^(.+)-([a-z]+)$/.exec(model)
     if (!m) break
-    const suffix = m[2]
+    const [, base = model, suffix = ''] = m
     if (suffix === 'fast' && !fast) fast = true
     else if (effort === undefined && (EFFORTS as readonly string[]).includes(suffix)) effort = suffix as Effort
     else break
-    model = m[1]
+    model = base
   }
   return effort === undefined ? { model, fast } : { model, effort, fast }
 }

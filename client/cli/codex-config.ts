@@ -54,9 +54,8 @@ export function undoSetup(text: string): string {
     if (inBlock) {
       if (line.startsWith(END)) {
         inBlock = false
-        if (dropNewline && out.length && out[out.length - 1].endsWith('\n')) {
-          out[out.length - 1] = out[out.length - 1].slice(0, -1)
-        }
+        const last = out.at(-1)
+        if (dropNewline && last?.endsWith('\n')) out[out.length - 1] = last.slice(0, -1)
       }
       continue
     }

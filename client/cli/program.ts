@@ -39,7 +39,7 @@ export function buildProgram(version: string): Command {
       const cmd = args[args.length - 1] as Command
       const opts = cmd.optsWithGlobals<GlobalOptions>()
       // Options reach the action as the object before the command: fold the globals in.
-      const withGlobals = args.map((a, i) =>
+      const withGlobals = args.map((a: unknown, i) =>
         i === args.length - 2 && a && typeof a === 'object' ? { ...opts, ...a } : a,
       ) as typeof args
       try {

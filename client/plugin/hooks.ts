@@ -41,8 +41,9 @@ export function buildHooks(config: PluginConfig): Hooks {
       },
       methods: authMethods(link),
     },
-    async dispose() {
+    dispose() {
       link.close()
+      return Promise.resolve()
     },
   }
 }

@@ -36,8 +36,8 @@ export class RotationSelector implements Selector {
     if (force.active && force.alias) return [forcedCandidate(data, force.alias, req, now)]
     const ctx = this.context(data, req, now)
     if (ctx.eligible.length === 0 && needsPro(req.model)) {
-      const blocked = Object.keys(data.accounts).filter(
-        (a) => !isPro(data.accounts[a]) && this.servable(data, a, req, now),
+      const blocked = Object.entries(data.accounts).filter(
+        ([a, acc]) => !isPro(acc) && this.servable(data, a, req, now),
       )
       if (blocked.length) throw proOnly(data, req, now)
     }
@@ -82,7 +82,7 @@ export class RotationSelector implements Selector {
     // readSettings validates with zod; the store hands out a new settings object on every change.
     if (this.cache && this.cache.settings === data.settings && this.cache.top === data.rotationStrategy)
       return this.cache.value
-    const value = readSettings(data as StoreData)
+    const value = readSettings(data)
     this.cache = { settings: data.settings, top: data.rotationStrategy, value }
     return value
   }
@@ -92,14 +92,15 @@ export class RotationSelector implements Selector {
   }
 
   private servable(data: Readonly<StoreData>, alias: string, req: SelectRequest, now: number): boolean {
-    return !req.exclude?.includes(alias) && healthOf(data.accounts[alias], now, req.model).health === 'ok'
+    const a = data.accounts[alias]
+    return a !== undefined && !req.exclude?.includes(alias) && healthOf(a, now, req.model).health === 'ok'
   }
 
   private context(data: Readonly<StoreData>, req: SelectRequest, now: number): StrategyContext {
     const pro = needsPro(req.model)
-    const eligible = Object.keys(data.accounts).filter(
-      (a) => this.servable(data, a, req, now) && (!pro || isPro(data.accounts[a])),
-    )
+    const eligible = Object.entries(data.accounts)
+      .filter(([a, acc]) => this.servable(data, a, req, now) && (!pro || isPro(acc)))
+      .map(([a]) => a)
     return { data, eligible, req, settings: this.settings(data), now }
   }
 }

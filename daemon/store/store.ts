@@ -51,7 +51,7 @@ export const TOUCH_DELAY_MS = 1_000
 
 /**
  * The account store: loaded once, held in memory, every change written
- * durably (invariants 8-10) and serialized through one promise chain.
+ * durably (docs/architecture.md#invariants, 8-10) and serialized through one promise chain.
  */
 export class AccountStore {
   private current: StoreData
@@ -253,7 +253,9 @@ export class AccountStore {
         // The write is durable: a counter whose account this update removed must not undo that.
         try {
           replay(next)
-        } catch {}
+        } catch {
+          // A replay that no longer applies (its account is gone) is dropped, not an error.
+        }
       }
     } finally {
       this.touchedDuringWrite = undefined

@@ -46,7 +46,7 @@ export function registerStatus(program: Command, run: Action): void {
             ...(usage ? { runway: runwayOf(usage) } : {}),
           })
         }
-        // The strategy is the daemon's answer, never a constant (seed fix A2).
+        // The strategy is the daemon's answer, never a constant (docs/architecture.md#lessons-from-the-old-plugin).
         cli.out.print(`Strategy: ${status.strategy}`)
         cli.out.print(describeForce(status.force))
         const next = rotation.order
