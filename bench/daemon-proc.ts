@@ -29,10 +29,10 @@ export interface BenchDaemon {
 }
 
 /** Spawns the daemon and polls its socket (every 2 ms, so start→ready is not rounded up). */
-export async function spawnBenchDaemon(dirs: TestDirs): Promise<BenchDaemon> {
+export async function spawnBenchDaemon(dirs: TestDirs, nodeArgs: string[] = []): Promise<BenchDaemon> {
   const { command, args } = benchDaemonCommand()
   const t0 = performance.now()
-  const proc = spawn(command, args, { env: dirs.env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const proc = spawn(command, [...nodeArgs, ...args], { env: dirs.env, stdio: ['ignore', 'ignore', 'pipe'] })
   let err = ''
   proc.stderr?.setEncoding('utf8')
   proc.stderr?.on('data', (d: string) => (err += d))

@@ -9,7 +9,7 @@ import { benchDaemonCommand, idleProfile, rssMb, spawnBenchDaemon } from './daem
 import { load, printTable, type Stats } from './stats.js'
 
 /** A store of `n` accounts the fake issuer knows, freshly refreshed, so keep-alive stays asleep. */
-function seedStore(file: string, issuer: FakeIssuer, n: number): void {
+export function seedStore(file: string, issuer: FakeIssuer, n: number): void {
   const now = Date.now()
   const data = emptyStore(now)
   for (let i = 0; i < n; i++) {
