@@ -29,6 +29,9 @@ import { Refresher } from './tokens/refresher.js'
 import type { DaemonLogger } from './log/logger.js'
 import { createDispatcher, type Handlers } from './server/dispatch.js'
 import { SocketServer } from './server/socket-server.js'
+import { nodeFs, type StoreFs } from './store/fs.js'
+import type { SpawnFn } from './codex/lock.js'
+import { spawn } from 'node:child_process'
 import { AccountStore } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
 
@@ -39,6 +42,10 @@ export interface AppDeps {
   /** The daemon's process id, as daemon.status reports it. */
   pid: number
   fetch?: FetchFn
+  /** The file system the store and the Codex write-back use (tests inject failures). */
+  fs?: StoreFs
+  /** child_process.spawn, for flock(1) around Codex auth.json writes. */
+  spawn?: SpawnFn
   /** Uniform in [0, 1) for the `random` strategy; tests seed it. */
   random?: () => number
   /** Tests of token.get alone turn the background refresher off so it cannot race them. */
@@ -62,19 +69,34 @@ export interface App {
 export async function startApp(deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? systemClock
   const { config, logger } = deps
-  const store = await AccountStore.open({ file: config.storeFile, passphrase: config.passphrase, logger, clock })
+  const fs = deps.fs ?? nodeFs
+  const store = await AccountStore.open({
+    file: config.storeFile,
+    passphrase: config.passphrase,
+    logger,
+    clock,
+    fs,
+  })
   const bus = new EventBus(clock)
   const oauth = createOAuthClient({ issuer: config.issuer, fetch: deps.fetch ?? fetch, clock, logger })
-  const refresher = new Refresher(store, oauth, bus, clock, logger)
+  const refresher = new Refresher({ store, oauth, bus, clock, logger })
   const selector = new RotationSelector({
     store,
     random: deps.random ?? Math.random,
     onActiveChange: (alias, previous) => bus.emit('rotation.changed', { change: 'active', alias, previous }),
   })
   const tokens = new TokenEngine(store, refresher, selector, clock, logger)
-  const keepAlive = new KeepAlive(store, refresher, bus, clock, logger)
-  const accounts = new AccountService(store, bus, clock)
-  const codex = createCodexSync(config, { accounts, store, refresher, clock, logger })
+  const keepAlive = new KeepAlive({ store, refresher, bus, clock, logger })
+  const accounts = new AccountService({ store, bus, clock })
+  const codex = createCodexSync(config, {
+    accounts,
+    store,
+    refresher,
+    clock,
+    logger,
+    fs,
+    spawn: deps.spawn ?? spawn,
+  })
   const logins = createLoginManager(config, { oauth, accounts, fetch: deps.fetch ?? fetch, clock, logger })
   const settings = new SettingsService({ store, bus, clock, pinActive: (d, now) => forceState(d, now).active })
   // New keep-alive intervals take effect now, not at the next account event.
@@ -91,7 +113,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     fetch: deps.fetch ?? fetch,
     baseUrl: config.chatgptBaseUrl,
   })
-  const rotation = new RotationService(store, selector, settings, bus, clock)
+  const rotation = new RotationService({ store, selector, settings, bus, clock })
   const startedAt = clock.now()
   const status = new StatusReport({
     config,

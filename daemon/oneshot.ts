@@ -17,7 +17,9 @@ import { withStoreLock } from './store/store.js'
 export async function runOneshot(config: DaemonConfig, logger: DaemonLogger, requestLine: string): Promise<string> {
   const opts = { file: config.storeFile, passphrase: config.passphrase, logger, clock: systemClock }
   return withStoreLock(opts, async (store) => {
-    const all = accountHandlers({ accounts: new AccountService(store, new EventBus(systemClock), systemClock) })
+    const all = accountHandlers({
+      accounts: new AccountService({ store, bus: new EventBus(systemClock), clock: systemClock }),
+    })
     // Only the one-shot subset: every other method needs a running daemon.
     const allowed: HandlersFor<OneshotMethod> = pick(all, ONESHOT_METHODS)
     const ctx: CallContext = { notify: () => {}, onClose: () => {} }

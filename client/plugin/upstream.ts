@@ -3,6 +3,7 @@
  * response headers, and the two ways a success goes back to the caller (the stream,
  * guarded against silence, or the completed response as JSON).
  */
+import { withDeadline } from '../../upstream/deadline.js'
 import type { FetchFn } from './opencode-types.js'
 import { notCompleted } from './failures.js'
 import { completedResponse, guardIdle, passHeaders, readText } from './response.js'
@@ -31,23 +32,18 @@ export interface SendOptions {
 
 /** Rejects with the caller's abort reason when the caller aborts, with UpstreamTimeoutError on the deadline. */
 export async function send(opts: SendOptions): Promise<Sent> {
-  opts.signal?.throwIfAborted()
+  // Ours, so the streamed body stays abortable after the headers arrived.
   const ac = new AbortController()
-  // AbortSignal.any follows the caller's signal without adding a listener to it: OpenCode
-  // reuses one signal for a whole agent loop, and a listener per request would pile up.
-  const signal = opts.signal ? AbortSignal.any([opts.signal, ac.signal]) : ac.signal
-  const timeout = new UpstreamTimeoutError(opts.headersTimeoutMs)
-  const timer = setTimeout(() => ac.abort(timeout), opts.headersTimeoutMs)
-  try {
-    const res = await opts.fetch(opts.url, { method: 'POST', headers: opts.headers, body: opts.body, signal })
-    return { res, abort: (reason) => ac.abort(reason) }
-  } catch (err) {
-    if (opts.signal?.aborted) throw opts.signal.reason ?? err
-    if (ac.signal.reason === timeout) throw timeout
-    throw err
-  } finally {
-    clearTimeout(timer)
-  }
+  const res = await withDeadline(
+    (signal) => opts.fetch(opts.url, { method: 'POST', headers: opts.headers, body: opts.body, signal }),
+    {
+      ms: opts.headersTimeoutMs,
+      signal: opts.signal,
+      controller: ac,
+      timeoutError: () => new UpstreamTimeoutError(opts.headersTimeoutMs),
+    },
+  )
+  return { res, abort: (reason) => ac.abort(reason) }
 }
 
 /** The backend's SSE stream, as is, for a streaming caller. */

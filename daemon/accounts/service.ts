@@ -4,6 +4,7 @@ import type { Clock } from '../deps.js'
 import type { EventBus } from '../events.js'
 import { requireAccount } from '../store/lookup.js'
 import type { AccountStore } from '../store/store.js'
+import { clearForceIfPinned, setEnabled } from '../store/account-state.js'
 import { readSettings } from '../settings/read.js'
 import {
   AliasConflictError,
@@ -14,13 +15,23 @@ import {
 } from './upsert.js'
 import { toView } from './view.js'
 
+export interface AccountServiceDeps {
+  store: AccountStore
+  bus: EventBus
+  clock: Clock
+}
+
 /** Account bookkeeping: everything the `accounts.*` methods do, minus tokens' lifecycle. */
 export class AccountService {
-  constructor(
-    private readonly store: AccountStore,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-  ) {}
+  private readonly store: AccountStore
+  private readonly bus: EventBus
+  private readonly clock: Clock
+
+  constructor(deps: AccountServiceDeps) {
+    this.store = deps.store
+    this.bus = deps.bus
+    this.clock = deps.clock
+  }
 
   view(alias: string): AccountView {
     const data = this.store.data
@@ -56,10 +67,7 @@ export class AccountService {
       requireAccount(d, alias)
       delete d.accounts[alias]
       if (d.activeAlias === alias) d.activeAlias = Object.keys(d.accounts)[0] ?? null
-      if (d.forcedAlias === alias) {
-        d.forcedAlias = null
-        d.forcedUntil = null
-      }
+      clearForceIfPinned(d, alias)
       const weights = d.settings?.accountWeights
       if (weights && typeof weights === 'object') delete (weights as Record<string, unknown>)[alias]
     })
@@ -77,18 +85,8 @@ export class AccountService {
           })
         }
       }
-      acc.enabled = enabled
-      if (enabled) {
-        delete acc.disabledAt
-        delete acc.disableReason
-      } else {
-        acc.disabledAt = this.clock.now()
-        acc.disabledBy = 'user'
-        if (d.forcedAlias === alias) {
-          d.forcedAlias = null
-          d.forcedUntil = null
-        }
-      }
+      setEnabled(acc, enabled, this.clock.now())
+      if (!enabled) clearForceIfPinned(d, alias)
     })
     this.bus.emit('account.updated', { alias, change: enabled ? 'enabled' : 'disabled' })
     return this.view(alias)

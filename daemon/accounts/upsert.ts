@@ -1,4 +1,5 @@
 import { identityFromTokens, isNewerToken, sameIdentity, type TokenIdentity } from '../auth/jwt.js'
+import { applyGrant } from '../store/account-state.js'
 import type { Account, StoreData } from '../store/schema.js'
 import { buildAlias } from './alias.js'
 
@@ -76,23 +77,6 @@ export function upsertTokens(
 }
 
 function applyTokens(acc: Account, t: IncomingTokens, id: TokenIdentity, now: number): void {
-  acc.accessToken = t.accessToken
-  acc.refreshToken = t.refreshToken
-  if (t.idToken) acc.idToken = t.idToken
-  // Never undefined: explicit value, else the JWT's exp, else what we had (seed fix A4).
-  acc.expiresAt = t.expiresAt ?? id.exp ?? acc.expiresAt
-  acc.lastRefresh = t.lastRefresh ?? new Date(now).toISOString()
-  if (id.accountId) acc.accountId = id.accountId
-  if (id.userId) acc.userId = id.userId
-  if (id.accountUserId) acc.accountUserId = id.accountUserId
-  if (id.email) acc.email = id.email
-  if (id.planType) acc.planType = id.planType
   // A new grant supersedes whatever made the old one fail.
-  delete acc.authInvalid
-  delete acc.authInvalidatedAt
-  delete acc.authInvalidReason
-  delete acc.cooldownUntil
-  delete acc.cooldownReason
-  delete acc.refreshFailures
-  delete acc.nextRefreshAt
+  applyGrant(acc, t, id, now)
 }

@@ -4,6 +4,7 @@
  * interval until the issuer hands back an authorization code and its PKCE
  * verifier, then exchange them like a browser sign-in's code.
  */
+import { fetchWithDeadline } from '../../upstream/deadline.js'
 import { z } from 'zod'
 import type { Clock, FetchFn, Logger, Timer } from '../deps.js'
 import type { CodeExchange } from './oauth-client.js'
@@ -120,27 +121,27 @@ async function post(
   path: string,
   body: Record<string, string>,
 ): Promise<{ status: number; json: unknown }> {
-  const controller = new AbortController()
-  const timer = opts.clock.setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS)
-  try {
-    const res = await opts.fetch(`${opts.issuer}${path}`, {
+  return fetchWithDeadline(
+    opts.fetch,
+    `${opts.issuer}${path}`,
+    {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', originator: 'codex_cli_rs' },
       body: JSON.stringify(body),
-      signal: controller.signal,
       redirect: 'manual',
-    })
-    const text = await res.text()
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = undefined
-    }
-    return { status: res.status, json }
-  } finally {
-    opts.clock.clearTimeout(timer)
-  }
+    },
+    async (res) => {
+      const text = await res.text()
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        json = undefined
+      }
+      return { status: res.status, json }
+    },
+    { ms: REQUEST_TIMEOUT_MS, timers: opts.clock },
+  )
 }
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -15,8 +15,9 @@
  * LoginError because the endpoint, the failure modes and the retry rules are
  * the same.
  */
+import { DeadlineError, fetchWithDeadline } from '../../upstream/deadline.js'
 import { z } from 'zod'
-import { silentLogger, type Clock, type FetchFn, type Logger, type Timer } from '../deps.js'
+import { silentLogger, type Clock, type FetchFn, type Logger } from '../deps.js'
 import { identityFromTokens, isJwt } from './jwt.js'
 import { badResponse, classifyHttpFailure, classifyThrown, RefreshError } from './oauth-errors.js'
 
@@ -107,36 +108,22 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
 
   /** One HTTP exchange with a hard deadline. Throws RefreshError on network failure or timeout. */
   async function post(path: string, req: PostBody): Promise<RawAnswer> {
-    const controller = new AbortController()
-    let timedOut = false
-    let timer: Timer | undefined
-    // Raced against the request as well as aborting it, so a fetch that ignores
-    // the signal (or a body that stalls) still cannot hang a refresh forever.
-    const deadline = new Promise<never>((_, reject) => {
-      timer = clock.setTimeout(() => {
-        timedOut = true
-        controller.abort()
-        reject(new Error('deadline'))
-      }, timeoutMs)
-    })
-    const work = (async (): Promise<RawAnswer> => {
-      const res = await fetchFn(`${issuer}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': req.contentType, accept: 'application/json' },
-        body: req.body,
-        signal: controller.signal,
-        // Never re-send a token to wherever a redirect points; a 3xx is reported instead.
-        redirect: 'manual',
-      })
-      return { status: res.status, ok: res.ok, text: await res.text() }
-    })()
-    work.catch(() => {}) // the deadline may win; the loser's rejection is expected
     try {
-      return await Promise.race([work, deadline])
+      return await fetchWithDeadline(
+        fetchFn,
+        `${issuer}${path}`,
+        {
+          method: 'POST',
+          headers: { 'content-type': req.contentType, accept: 'application/json' },
+          body: req.body,
+          // Never re-send a token to wherever a redirect points; a 3xx is reported instead.
+          redirect: 'manual',
+        },
+        async (res) => ({ status: res.status, ok: res.ok, text: await res.text() }),
+        { ms: timeoutMs, timers: clock },
+      )
     } catch (err) {
-      throw classifyThrown(err, timedOut, timeoutMs)
-    } finally {
-      if (timer !== undefined) clock.clearTimeout(timer)
+      throw classifyThrown(err, err instanceof DeadlineError, timeoutMs)
     }
   }
 

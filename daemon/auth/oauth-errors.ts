@@ -1,5 +1,5 @@
 /**
- * Classification of token-endpoint failures (DESIGN.md invariant 3).
+ * Classification of token-endpoint failures (docs/architecture.md, invariant 3).
  *
  * The verdict matters more than anything else here: a permanent failure marks
  * the account `auth_invalid` and stops all retries (retrying a spent refresh
@@ -11,6 +11,7 @@
  * status, a recognised issuer error code and a redacted, truncated description.
  * Request bodies are never echoed.
  */
+import { redactString } from '../log/redact.js'
 
 /** Issuer error codes that mean the grant is dead: only a new sign-in helps. */
 export const GRANT_ERROR_CODES = [
@@ -189,23 +190,6 @@ function isPlausibleCode(v: unknown): v is string {
 const MAX_DESCRIPTION = 200
 
 function sanitizeDescription(text: string, secrets: readonly string[]): string {
-  const flat = redactSecrets(text, secrets).replace(/\s+/g, ' ').trim()
+  const flat = redactString(text, secrets).replace(/\s+/g, ' ').trim()
   return flat.length > MAX_DESCRIPTION ? `${flat.slice(0, MAX_DESCRIPTION)}…` : flat
-}
-
-// JWTs always start with base64url('{"') = "eyJ"; match even a truncated one.
-const JWT_LIKE = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}/g
-// Opaque tokens: long runs of token alphabet. Requiring a digit (or great
-// length) keeps readable snake_case words such as error codes intact.
-const OPAQUE_LIKE = /[A-Za-z0-9_\-.+/=~]{24,}/g
-
-/** Removes known secrets, JWT-looking strings and long opaque tokens from free text. */
-export function redactSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text
-  for (const s of secrets) {
-    // Short strings would redact ordinary words and are not credentials anyway.
-    if (s.length >= 8) out = out.split(s).join('[redacted]')
-  }
-  out = out.replace(JWT_LIKE, '[redacted-jwt]')
-  return out.replace(OPAQUE_LIKE, (m) => (/\d/.test(m) || m.length >= 40 ? '[redacted]' : m))
 }

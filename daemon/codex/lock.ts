@@ -13,7 +13,7 @@
  * but a window of microseconds. Skipping the write would be worse: auth.json
  * would keep a refresh token we have already spent.
  */
-import { spawn } from 'node:child_process'
+import type { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import type { Clock, Logger } from '../deps.js'
 
@@ -28,7 +28,11 @@ const noop: Release = async () => {}
 
 export const noLock: CodexLock = { acquire: async () => noop }
 
+export type SpawnFn = typeof spawn
+
 export interface FlockOptions {
+  /** child_process.spawn, from the composition root (tests inject a fake). */
+  spawn: SpawnFn
   clock: Clock
   logger: Logger
   /** How long to wait for Codex to release the lock. Default 3000 ms. */
@@ -48,7 +52,7 @@ export function flockCommandLock(opts: FlockOptions): CodexLock {
       const secs = Math.max(1, Math.ceil(waitMs / 1000)).toString()
       let child
       try {
-        child = spawn(command, ['-x', '-w', secs, lockFile, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+        child = opts.spawn(command, ['-x', '-w', secs, lockFile, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
           stdio: ['pipe', 'pipe', 'ignore'],
         })
       } catch {

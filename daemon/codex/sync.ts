@@ -4,6 +4,7 @@
  * Codex to another account on request. Every file operation runs through one
  * queue, so a watcher check never interleaves with a write.
  */
+import { SerialQueue } from '../store/serial-queue.js'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { CodexSyncResult } from '../../protocol/methods.js'
 import { isJwt } from '../auth/jwt.js'
@@ -20,7 +21,8 @@ import { noLock, type CodexLock } from './lock.js'
 import { readAuthFile } from './reader.js'
 import { AuthFileWatcher } from './watcher.js'
 import { writePair, type WriteContext, type WriteMode, type WriteOutcome } from './writeback.js'
-import { sweepTemps } from './writer.js'
+import { CodexFileWriter } from './writer.js'
+import { nodeFs, type StoreFs } from '../store/fs.js'
 
 /** `codex.use` refreshes first when the token has less life than this (Codex refreshes under 300 s). */
 export const USE_MIN_LIFETIME_MS = 15 * 60_000
@@ -33,6 +35,8 @@ export interface CodexSyncOptions {
   clock: Clock
   logger: Logger
   lock?: CodexLock
+  /** The file system auth.json is written through (default node:fs). */
+  fs?: StoreFs
   debounceMs?: number
   safetyNetMs?: number
   readDelays?: readonly number[]
@@ -55,7 +59,7 @@ export interface CodexSyncStats {
 export class CodexSync {
   private lastHash: string | undefined
   private last: CodexSyncResult
-  private chain: Promise<unknown> = Promise.resolve()
+  private readonly queue = new SerialQueue()
   private stopped = true
   readonly stats: CodexSyncStats = { reads: 0, duplicates: 0, adopted: 0, writes: 0 }
   private readonly watcher: AuthFileWatcher
@@ -76,6 +80,7 @@ export class CodexSync {
       clock: opts.clock,
       logger: opts.logger,
       lock: opts.lock ?? noLock,
+      writer: new CodexFileWriter(opts.fs ?? nodeFs),
       readDelays: opts.readDelays,
       adopt: (tokens, hash) => this.adopt(tokens, hash, 'write-back'),
       wrote: (hash) => {
@@ -103,19 +108,19 @@ export class CodexSync {
 
   async start(): Promise<void> {
     this.stopped = false
-    await sweepTemps(this.opts.file)
+    await this.ctx.writer.sweepTemps(this.opts.file)
     await this.watcher.start()
   }
 
   async stop(): Promise<void> {
     this.stopped = true
     await this.watcher.stop()
-    await this.chain.catch(() => {})
+    await this.queue.idle()
   }
 
   /** Resolves once every queued read and write-back is done (a write-back runs after its refresh returns). */
   async settled(): Promise<void> {
-    await this.chain.catch(() => {})
+    await this.queue.idle()
   }
 
   /** `codex.sync`: read auth.json now, even when its content was seen before. */
@@ -239,8 +244,6 @@ export class CodexSync {
   }
 
   private serial<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(job, job)
-    this.chain = run.catch(() => {})
-    return run
+    return this.queue.run(job)
   }
 }

@@ -15,7 +15,7 @@ import type { Account } from '../store/schema.js'
 import { buildAuthJson, contentHash, incomingFrom, serializeAuth } from './auth-file.js'
 import type { CodexLock } from './lock.js'
 import { hashOf, readAuthFile, type ReadResult } from './reader.js'
-import { ensureAuthDir, writeAtomic } from './writer.js'
+import type { CodexFileWriter } from './writer.js'
 
 export type WriteMode = 'refresh' | 'switch'
 
@@ -38,6 +38,7 @@ export interface WriteContext {
   clock: Clock
   logger: Logger
   lock: CodexLock
+  writer: CodexFileWriter
   readDelays?: readonly number[]
   /** Stores tokens found in the file (through upsertTokens). */
   adopt(tokens: IncomingTokens, hash: string): Promise<unknown>
@@ -64,7 +65,7 @@ export async function writePair(ctx: WriteContext, acc: Readonly<Account>, mode:
   const read = (): Promise<ReadResult> => readAuthFile(ctx.file, { clock: ctx.clock, delays: ctx.readDelays })
   // Cheap check first, so a refresh of an account Codex does not hold costs no lock.
   if (mode === 'refresh' && !holdsAccount(await read(), acc)) return 'not-held'
-  const dir = await ensureAuthDir(ctx.file)
+  const dir = await ctx.writer.ensureDir(ctx.file)
   const release = await ctx.lock.acquire(dir)
   try {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -100,7 +101,7 @@ export async function writePair(ctx: WriteContext, acc: Readonly<Account>, mode:
       )
       const bytes = serializeAuth(json)
       const seen = 'hash' in cur ? cur.hash : undefined
-      const ok = await writeAtomic(ctx.file, bytes, async () => {
+      const ok = await ctx.writer.write(ctx.file, bytes, async () => {
         await ctx.beforeRename?.()
         return (await hashOf(ctx.file)) === seen
       })

@@ -1,32 +1,40 @@
-import { mkdir, readdir, unlink } from 'node:fs/promises'
-import { AtomicWriter, nodeFs } from '../store/fs.js'
 import { basename, dirname, join } from 'node:path'
+import { AtomicWriter, DIR_MODE, type StoreFs } from '../store/fs.js'
 
 /** Our temp files; the watcher filters by the exact name auth.json, so these never trigger it. */
 export const TEMP_PREFIX = '.oma-auth-'
 
-/** Creates the auth file's own directory (seed fix A5: from the resolved path, not ~/.codex). */
-export async function ensureAuthDir(file: string): Promise<string> {
-  const dir = dirname(file)
-  await mkdir(dir, { recursive: true, mode: 0o700 })
-  return dir
-}
-
-const writer = new AtomicWriter(nodeFs)
-
 /**
- * Atomic, durable replace (the store's writer): a 0600 temp file in the same
- * directory, fsync, then — only if `stillOk()` says nothing changed meanwhile —
- * rename over the target and fsync the directory. False when `stillOk()` refuses.
+ * How auth.json is written: the store's atomic writer (a 0600 temp file in the
+ * same directory, fsync, rename, fsync the directory) over the injected file
+ * system, so tests can make any step fail.
  */
-export async function writeAtomic(file: string, bytes: Buffer, stillOk: () => Promise<boolean>): Promise<boolean> {
-  await ensureAuthDir(file)
-  return writer.write(file, bytes, { tempPrefix: `${TEMP_PREFIX}${basename(file)}-`, beforeRename: stillOk })
-}
+export class CodexFileWriter {
+  private readonly writer: AtomicWriter
 
-/** Temp files of ours left by a crash hold live tokens: remove them (we are the only writer of them). */
-export async function sweepTemps(file: string): Promise<void> {
-  const dir = dirname(file)
-  const names = await readdir(dir).catch(() => [] as string[])
-  await Promise.all(names.filter((n) => n.startsWith(TEMP_PREFIX)).map((n) => unlink(join(dir, n)).catch(() => {})))
+  constructor(private readonly fs: StoreFs) {
+    this.writer = new AtomicWriter(fs)
+  }
+
+  /** Creates the auth file's own directory (from the resolved path, not ~/.codex). */
+  async ensureDir(file: string): Promise<string> {
+    const dir = dirname(file)
+    await this.fs.mkdir(dir, { recursive: true, mode: DIR_MODE })
+    return dir
+  }
+
+  /** Replaces `file` only if `stillOk()` (run once the temp file is durable) says nothing changed meanwhile. */
+  async write(file: string, bytes: Buffer, stillOk: () => Promise<boolean>): Promise<boolean> {
+    await this.ensureDir(file)
+    return this.writer.write(file, bytes, { tempPrefix: `${TEMP_PREFIX}${basename(file)}-`, beforeRename: stillOk })
+  }
+
+  /** Temp files of ours left by a crash hold live tokens: remove them (we are the only writer of them). */
+  async sweepTemps(file: string): Promise<void> {
+    const dir = dirname(file)
+    const names = await this.fs.readdir(dir).catch(() => [] as string[])
+    await Promise.all(
+      names.filter((n) => n.startsWith(TEMP_PREFIX)).map((n) => this.fs.unlink(join(dir, n)).catch(() => {})),
+    )
+  }
 }

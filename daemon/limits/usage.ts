@@ -4,8 +4,9 @@
  * is safe to call for an idle account. Windows are classified by length, the
  * same way as the x-codex-* headers.
  */
+import { fetchWithDeadline } from '../../upstream/deadline.js'
 import { z } from 'zod'
-import type { Clock, FetchFn, Timer } from '../deps.js'
+import type { Clock, FetchFn } from '../deps.js'
 import { epochToMs, placeWindow, type ParsedLimits, type ParsedWindow } from './headers.js'
 
 export const USAGE_TIMEOUT_MS = 15_000
@@ -98,63 +99,41 @@ export function parseUsage(body: unknown, now: number): UsageRead {
 /** GET /codex/usage with a hard deadline on the injected clock. */
 export async function readUsage(req: UsageRequest): Promise<UsageRead> {
   const timeoutMs = req.timeoutMs ?? USAGE_TIMEOUT_MS
-  const controller = new AbortController()
-  let onAbort = (): void => {}
-  let timer: Timer | undefined
-  let timedOut = false
-  // Raced as well as aborting, so a fetch or body that ignores the signal cannot hang the
-  // queue, nor a daemon stop (which aborts req.signal).
-  const deadline = new Promise<never>((_, reject) => {
-    timer = req.clock.setTimeout(() => {
-      timedOut = true
-      controller.abort()
-      reject(new UsageReadError(`no answer from the usage endpoint in ${timeoutMs} ms`))
-    }, timeoutMs)
-    // A probe must never be what keeps the daemon's process alive.
-    timer.unref?.()
-    onAbort = () => {
-      controller.abort()
-      reject(new UsageReadError('the probe was stopped'))
-    }
-  })
-  deadline.catch(() => {}) // settled after the work won: nobody awaits it then
-  if (req.signal?.aborted) onAbort()
-  req.signal?.addEventListener('abort', onAbort, { once: true })
-  const work = (async (): Promise<{ status: number; body: unknown }> => {
-    const res = await req.fetch(`${req.baseUrl.replace(/\/+$/, '')}/codex/usage`, {
-      method: 'GET',
-      headers: {
-        authorization: `Bearer ${req.accessToken}`,
-        'chatgpt-account-id': req.accountId,
-        originator: 'codex_cli_rs',
-        accept: 'application/json',
-      },
-      signal: controller.signal,
-      // Never re-send a token to wherever a redirect points.
-      redirect: 'manual',
-    })
-    const text = await res.text()
-    if (res.status !== 200) return { status: res.status, body: undefined }
-    try {
-      return { status: 200, body: JSON.parse(text) as unknown }
-    } catch {
-      throw new UsageReadError('the usage endpoint sent an unusable answer')
-    }
-  })()
-  work.catch(() => {}) // the deadline may win; the loser's rejection is expected
+  const timedOut = (): UsageReadError => new UsageReadError(`no answer from the usage endpoint in ${timeoutMs} ms`)
   try {
-    const { status, body } = await Promise.race([work, deadline])
+    const { status, body } = await fetchWithDeadline(
+      req.fetch,
+      `${req.baseUrl.replace(/\/+$/, '')}/codex/usage`,
+      {
+        method: 'GET',
+        headers: {
+          authorization: `Bearer ${req.accessToken}`,
+          'chatgpt-account-id': req.accountId,
+          originator: 'codex_cli_rs',
+          accept: 'application/json',
+        },
+        // Never re-send a token to wherever a redirect points.
+        redirect: 'manual',
+      },
+      async (res): Promise<{ status: number; body: unknown }> => {
+        const text = await res.text()
+        if (res.status !== 200) return { status: res.status, body: undefined }
+        try {
+          return { status: 200, body: JSON.parse(text) as unknown }
+        } catch {
+          throw new UsageReadError('the usage endpoint sent an unusable answer')
+        }
+      },
+      // A probe must never be what keeps the daemon's process alive; a daemon stop aborts req.signal.
+      { ms: timeoutMs, timers: req.clock, signal: req.signal, timeoutError: timedOut, unref: true },
+    )
     // The body of an error answer is not echoed: it is not ours to vouch for.
     if (status !== 200) throw new UsageReadError(`the usage endpoint answered HTTP ${status}`, status)
     return parseUsage(body, req.clock.now())
   } catch (err) {
     if (err instanceof UsageReadError) throw err
-    if (timedOut) throw new UsageReadError(`no answer from the usage endpoint in ${timeoutMs} ms`)
     if (req.signal?.aborted) throw new UsageReadError('the probe was stopped')
     const code = (err as { cause?: { code?: unknown } }).cause?.code
     throw new UsageReadError(`could not reach the usage endpoint${typeof code === 'string' ? ` (${code})` : ''}`)
-  } finally {
-    if (timer !== undefined) req.clock.clearTimeout(timer)
-    req.signal?.removeEventListener('abort', onAbort)
   }
 }

@@ -4,7 +4,7 @@ import winston from 'winston'
 import Transport from 'winston-transport'
 import type { LogLine } from '../../protocol/methods.js'
 import type { Logger, LogMeta } from '../deps.js'
-import { redactString, redactValue } from './redact.js'
+import { redactEntry, redactString } from './redact.js'
 
 export interface DaemonLogger extends Logger {
   tail(lines: number): LogLine[]
@@ -27,7 +27,8 @@ const redact = winston.format((info) => {
   const out = info as Record<string | symbol, unknown>
   for (const key of Object.keys(out)) {
     if (key === 'level' || key === 'timestamp') continue
-    out[key] = key === 'message' && typeof out[key] === 'string' ? redactString(out[key]) : redactValue(out[key])
+    // Each top-level field is judged by its own name too: `{ refreshToken }` must not pass.
+    out[key] = key === 'message' && typeof out[key] === 'string' ? redactString(out[key]) : redactEntry(key, out[key])
   }
   return info
 })

@@ -4,6 +4,7 @@ import type { Clock, Logger } from '../deps.js'
 import type { EventBus } from '../events.js'
 import { parseLimitHeaders, retryAfterMs, type ParsedLimits } from '../limits/headers.js'
 import { blockingResetAt, recordLimits } from '../limits/record.js'
+import { setCooldown, setModelUnsupported, setRateLimited, setWorkspaceDeactivated } from '../store/account-state.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
 import type { Refresher } from '../tokens/refresher.js'
@@ -106,9 +107,12 @@ export class ReportIntake {
       return {
         change: 'workspace_deactivated',
         apply: (a) => {
-          a.workspaceDeactivatedAt = now
-          a.workspaceDeactivatedUntil = now + WORKSPACE_DEACTIVATED_MS
-          a.workspaceDeactivatedError = `workspace deactivated (HTTP ${p.status}${body.code ? `, ${body.code}` : ''})`
+          setWorkspaceDeactivated(
+            a,
+            now + WORKSPACE_DEACTIVATED_MS,
+            `workspace deactivated (HTTP ${p.status}${body.code ? `, ${body.code}` : ''})`,
+            now,
+          )
         },
       }
     }
@@ -117,11 +121,15 @@ export class ReportIntake {
       return {
         change: 'model_unsupported',
         apply: (a) => {
-          a.modelUnsupportedAt = now
-          a.modelUnsupportedUntil = now + MODEL_UNSUPPORTED_MS
-          if (model) a.modelUnsupportedModel = model
-          else delete a.modelUnsupportedModel
-          a.modelUnsupportedError = (body.message ?? 'model not supported with this account').slice(0, 300)
+          setModelUnsupported(
+            a,
+            {
+              model,
+              until: now + MODEL_UNSUPPORTED_MS,
+              error: (body.message ?? 'model not supported with this account').slice(0, 300),
+            },
+            now,
+          )
         },
       }
     }
@@ -129,8 +137,11 @@ export class ReportIntake {
       return {
         change: 'cooldown',
         apply: (a) => {
-          a.cooldownUntil = now + FORBIDDEN_COOLDOWN_MS
-          a.cooldownReason = `backend refused the request (HTTP 403${body.code ? `, ${body.code}` : ''})`
+          setCooldown(
+            a,
+            now + FORBIDDEN_COOLDOWN_MS,
+            `backend refused the request (HTTP 403${body.code ? `, ${body.code}` : ''})`,
+          )
         },
       }
     }
@@ -162,8 +173,7 @@ export class ReportIntake {
       change: 'rate_limited',
       apply: (a) => {
         // Several requests in flight may report the same limit: never shorten one already known.
-        a.rateLimitedUntil = Math.max(until, a.rateLimitedUntil ?? 0)
-        a.rateLimitReason = reason
+        setRateLimited(a, until, reason)
       },
     }
   }

@@ -4,6 +4,7 @@ import type { ForceState, Strategy } from '../../protocol/schemas.js'
 import { requireAccount } from '../store/lookup.js'
 import type { Clock } from '../deps.js'
 import type { EventBus } from '../events.js'
+import { clearForce, setForce } from '../store/account-state.js'
 import type { AccountStore } from '../store/store.js'
 import { asStrategy, DEFAULT_FORCE_TTL_MS, forceState } from './force.js'
 import { healthOf } from '../health/health.js'
@@ -11,15 +12,29 @@ import { tierOf } from './order.js'
 import type { RotationSelector } from './selector.js'
 import type { SettingsService } from '../settings/service.js'
 
+export interface RotationServiceDeps {
+  store: AccountStore
+  selector: RotationSelector
+  settings: SettingsService
+  bus: EventBus
+  clock: Clock
+}
+
 /** rotation.*: what the rotation is doing, which strategy it uses, and force mode. */
 export class RotationService {
-  constructor(
-    private readonly store: AccountStore,
-    private readonly selector: RotationSelector,
-    private readonly settings: SettingsService,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-  ) {}
+  private readonly store: AccountStore
+  private readonly selector: RotationSelector
+  private readonly settings: SettingsService
+  private readonly bus: EventBus
+  private readonly clock: Clock
+
+  constructor(deps: RotationServiceDeps) {
+    this.store = deps.store
+    this.selector = deps.selector
+    this.settings = deps.settings
+    this.bus = deps.bus
+    this.clock = deps.clock
+  }
 
   force(): ForceState {
     return forceState(this.store.data, this.clock.now())
@@ -64,10 +79,10 @@ export class RotationService {
         throw new RpcError(ErrorCode.CONFLICT, `${alias} is disabled; enable it before pinning it`, { alias })
       }
       // Re-pinning during a pin keeps the strategy from before the first one.
-      if (!forceState(d, now).active) d.previousRotationStrategy = this.selector.settings(d).rotationStrategy
-      d.forcedAlias = alias
-      d.forcedUntil = now + ttlMs
-      d.forcedBy = 'user'
+      const previous = forceState(d, now).active
+        ? (d.previousRotationStrategy ?? this.selector.settings(d).rotationStrategy)
+        : this.selector.settings(d).rotationStrategy
+      setForce(d, alias, now + ttlMs, previous)
     })
     const state = this.force()
     this.bus.emit('rotation.changed', { change: 'force', alias, until: state.until })
@@ -79,11 +94,7 @@ export class RotationService {
     const now = this.clock.now()
     const restored = await this.store.update((d) => {
       const wasActive = forceState(d, now).active
-      const previous = asStrategy(d.previousRotationStrategy)
-      d.forcedAlias = null
-      d.forcedUntil = null
-      d.forcedBy = null
-      d.previousRotationStrategy = null
+      const previous = asStrategy(clearForce(d))
       if (!wasActive || !previous) return null
       d.settings = { ...(d.settings ?? {}), rotationStrategy: previous }
       return previous

@@ -9,6 +9,7 @@ import {
 } from '../../protocol/schemas.js'
 import type { Clock } from '../deps.js'
 import type { EventBus } from '../events.js'
+import { rememberStrategyForForce } from '../store/account-state.js'
 import type { AccountStore } from '../store/store.js'
 import type { StoreData } from '../store/schema.js'
 import { readSettings } from './read.js'
@@ -115,7 +116,7 @@ export class SettingsService {
       d.settings = { ...(d.settings ?? {}), ...s }
       // A strategy chosen while a pin is active is the one the pin's end restores.
       if (s.rotationStrategy !== current.rotationStrategy && this.deps.pinActive(d, this.clock.now())) {
-        d.previousRotationStrategy = s.rotationStrategy
+        rememberStrategyForForce(d, s.rotationStrategy)
       }
       return s
     })

@@ -59,7 +59,11 @@ export async function syncDir(fs: StoreFs, dir: string): Promise<void> {
 export class AtomicWriter {
   private seq = 0
 
-  constructor(private readonly fs: StoreFs) {}
+  /** `pid` names temp files, so a crashed writer's leftovers are told apart from a live one's. */
+  constructor(
+    private readonly fs: StoreFs,
+    private readonly pid: number = process.pid,
+  ) {}
 
   /**
    * Writes `bytes` over `target`. `beforeRename` runs once the temp file is durable; when
@@ -67,7 +71,7 @@ export class AtomicWriter {
    */
   async write(target: string, bytes: Uint8Array | string, opts: WriteOptions = {}): Promise<boolean> {
     const dir = dirname(target)
-    const tmp = join(dir, `${opts.tempPrefix ?? `.${basename(target)}.tmp-`}${process.pid}-${++this.seq}`)
+    const tmp = join(dir, `${opts.tempPrefix ?? `.${basename(target)}.tmp-`}${this.pid}-${++this.seq}`)
     let handle: fsp.FileHandle | undefined
     try {
       handle = await this.fs.open(tmp, 'w', FILE_MODE)

@@ -1,5 +1,5 @@
 import lockfile from 'proper-lockfile'
-import type { Clock, Logger, Timer } from '../deps.js'
+import { systemClock, type Clock, type Logger, type Timer } from '../deps.js'
 import { StoreLockedError } from './errors.js'
 import { AtomicWriter, errnoCode, readIfExists, type StoreFs } from './fs.js'
 
@@ -21,6 +21,11 @@ export interface LockContext {
   fs: StoreFs
   logger: Logger
   clock: Clock
+  /**
+   * Compared with file mtimes, so it must be wall time even when `clock` is a
+   * test's manual clock. Default: the system clock.
+   */
+  wallClock?: Clock
 }
 
 function isAlive(pid: number): boolean {
@@ -67,10 +72,11 @@ export class StoreLock {
   }
 
   private async takeFromDeadHolder(): Promise<void> {
-    const deadline = Date.now() + STALE_MS + UPDATE_MS
-    while (Date.now() < deadline) {
+    const wall = this.ctx.wallClock ?? systemClock
+    const deadline = wall.now() + STALE_MS + UPDATE_MS
+    while (wall.now() < deadline) {
       const st = await this.ctx.fs.stat(this.lockDir).catch(() => undefined)
-      const age = st ? Date.now() - st.mtimeMs : Infinity
+      const age = st ? wall.now() - st.mtimeMs : Infinity
       if (age > DEAD_HOLDER_AGE_MS) {
         if (st) await this.ctx.fs.rmdir(this.lockDir).catch(() => {})
         try {
@@ -82,7 +88,7 @@ export class StoreLock {
           if (pid !== undefined && isAlive(pid)) throw new StoreLockedError(this.file, pid)
         }
       }
-      await new Promise((r) => setTimeout(r, Math.max(50, DEAD_HOLDER_AGE_MS - age)))
+      await wall.sleep(Math.max(50, DEAD_HOLDER_AGE_MS - age))
     }
     throw new StoreLockedError(this.file, await this.readPid())
   }

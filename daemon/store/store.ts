@@ -1,10 +1,12 @@
 import { dirname, resolve } from 'node:path'
+import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { Clock, Logger, Timer } from '../deps.js'
 import { describeInvalid, encodeAtRest } from './codec.js'
 import { KeyCache, newSalt, type Kdf } from './crypto.js'
 import { AtomicWriter, ensureStoreDir, exists, nodeFs, removeStaleTemps, type StoreFs } from './fs.js'
 import { loadStore, type Loaded } from './load.js'
 import { StoreLock } from './lock.js'
+import { SerialQueue } from './serial-queue.js'
 import type { StoreData } from './schema.js'
 
 export { StoreEncryptedError, StoreLockedError, StoreVersionError } from './errors.js'
@@ -16,6 +18,8 @@ export interface StoreOptions {
   passphrase?: string
   logger: Logger
   clock: Clock
+  /** Wall time for the lock's staleness checks against file mtimes (default the system clock). */
+  wallClock?: Clock
   /** Default true: hold the store lock for the store's life. */
   lock?: boolean
   /** Seams for tests: failure injection and counting key derivations. */
@@ -34,7 +38,7 @@ export class AccountStore {
   private current: StoreData
   private atRest: Buffer | undefined
   private onDisk: boolean
-  private tail: Promise<unknown> = Promise.resolve()
+  private readonly queue = new SerialQueue()
   private closed = false
   /** Touches applied since the snapshot a running write started from. */
   private touchedDuringWrite: Array<(draft: StoreData) => void> | undefined
@@ -99,7 +103,9 @@ export class AccountStore {
    * `data` unchanged, if the mutator throws or the write fails.
    */
   update<T>(mutate: (draft: StoreData) => T): Promise<T> {
-    if (this.closed) return Promise.reject(new Error(`the store ${this.path} is closed`))
+    if (this.closed) {
+      return Promise.reject(new RpcError(ErrorCode.STORE_UNAVAILABLE, 'the account store is closed (daemon stopping)'))
+    }
     return this.enqueue(async () => {
       const draft = structuredClone(this.current)
       const result = mutate(draft)
@@ -138,7 +144,7 @@ export class AccountStore {
       this.touchTimer = undefined
       await this.writeTouches()
     }
-    await this.tail
+    await this.queue.idle()
   }
 
   async close(): Promise<void> {
@@ -152,9 +158,7 @@ export class AccountStore {
   }
 
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(job, job)
-    this.tail = run.catch(() => {})
-    return run
+    return this.queue.run(job)
   }
 
   private writeTouches(): Promise<void> {
@@ -163,7 +167,7 @@ export class AccountStore {
       try {
         await this.commit(structuredClone(this.current))
       } catch (err) {
-        this.opts.logger.error(`could not write usage counters to ${this.path}: ${(err as Error).message}`)
+        this.opts.logger.warn(`usage counters not written to ${this.path}; the next write retries`)
         throw err
       }
     })
@@ -176,7 +180,11 @@ export class AccountStore {
     const seq = this.touchSeq
     this.touchedDuringWrite = []
     try {
-      await this.persist(next)
+      try {
+        await this.persist(next)
+      } catch (err) {
+        throw this.unavailable(err)
+      }
       for (const replay of this.touchedDuringWrite) {
         // The write is durable: a counter whose account this update removed must not undo that.
         try {
@@ -188,6 +196,21 @@ export class AccountStore {
     }
     this.current = next
     this.persistedTouchSeq = seq
+  }
+
+  /**
+   * The one place a failed write becomes STORE_UNAVAILABLE: the cause (a path
+   * and an errno, never a token) goes to the log, the caller gets the code.
+   */
+  private unavailable(err: unknown): RpcError {
+    this.opts.logger.error('could not write the account store', {
+      path: this.path,
+      error: err instanceof Error ? err.message : String(err),
+    })
+    return new RpcError(
+      ErrorCode.STORE_UNAVAILABLE,
+      'the account store could not be written (disk full or read-only?); see the daemon log',
+    )
   }
 
   private async persist(next: StoreData): Promise<void> {

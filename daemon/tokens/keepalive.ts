@@ -2,6 +2,7 @@ import { isRefreshError } from '../auth/oauth-errors.js'
 import type { Clock, Logger, Timer } from '../deps.js'
 import type { EventBus } from '../events.js'
 import { readSettings } from '../settings/read.js'
+import { recordRefreshFailure } from '../store/account-state.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
 import type { Refresher } from './refresher.js'
@@ -19,6 +20,14 @@ export interface KeepAliveOptions {
   random?: () => number
 }
 
+export interface KeepAliveDeps extends KeepAliveOptions {
+  store: AccountStore
+  refresher: Refresher
+  bus: EventBus
+  clock: Clock
+  logger: Logger
+}
+
 /**
  * Keeps idle accounts alive (invariant 5): each enabled, valid account is due
  * ahead of expiry (with jitter) and at least every idleRefreshMs. One timer for
@@ -34,14 +43,21 @@ export class KeepAlive {
   private readonly heldOff = new Map<string, { failures: number; until: number }>()
   private offBus: (() => void) | undefined
 
-  constructor(
-    private readonly store: AccountStore,
-    private readonly refresher: Refresher,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly opts: KeepAliveOptions = {},
-  ) {}
+  private readonly store: AccountStore
+  private readonly refresher: Refresher
+  private readonly bus: EventBus
+  private readonly clock: Clock
+  private readonly logger: Logger
+  private readonly opts: KeepAliveOptions
+
+  constructor(deps: KeepAliveDeps) {
+    this.store = deps.store
+    this.refresher = deps.refresher
+    this.bus = deps.bus
+    this.clock = deps.clock
+    this.logger = deps.logger
+    this.opts = { jitter: deps.jitter, random: deps.random }
+  }
 
   start(): void {
     this.offBus = this.bus.subscribe(['account.updated', 'token.refreshed', 'store.reloaded'], () => this.reschedule())
@@ -148,8 +164,7 @@ export class KeepAlive {
         .update((d) => {
           const x = d.accounts[alias]
           if (!x) return
-          x.refreshFailures = failures
-          x.nextRefreshAt = until
+          recordRefreshFailure(x, failures, until)
         })
         .catch((e: unknown) => this.logger.error('could not save the keep-alive back-off', { alias, error: String(e) }))
     }

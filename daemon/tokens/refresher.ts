@@ -1,4 +1,3 @@
-import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import { identityFromTokens, isNewerToken, sameIdentity } from '../auth/jwt.js'
 import type { OAuthClient, TokenSet } from '../auth/oauth-client.js'
 import { isRefreshError, RefreshError } from '../auth/oauth-errors.js'
@@ -6,6 +5,13 @@ import type { Clock, Logger, Timer } from '../deps.js'
 import type { EventBus } from '../events.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account, StoreData } from '../store/schema.js'
+import {
+  applyGrant,
+  clearRefreshPending,
+  markAuthInvalid,
+  markRefreshPending,
+  setCooldown,
+} from '../store/account-state.js'
 
 /** How long an account rests after a transient refresh failure has used its retries. */
 export const REFRESH_COOLDOWN_MS = 60_000
@@ -33,24 +39,16 @@ function sameAccount(a: Account, set: TokenSet): boolean {
 
 function applyPair(a: Account, set: TokenSet, now: number): void {
   const id = identityFromTokens({ accessToken: set.accessToken, idToken: set.idToken ?? a.idToken })
-  a.accessToken = set.accessToken
-  a.refreshToken = set.refreshToken ?? a.refreshToken
-  if (set.idToken) a.idToken = set.idToken
-  a.expiresAt = set.expiresAt ?? id.exp ?? a.expiresAt
-  a.lastRefresh = new Date(now).toISOString()
-  if (id.planType) a.planType = id.planType
-  for (const k of [
-    'refreshPendingSince',
-    'cooldownUntil',
-    'cooldownReason',
-    'refreshFailures',
-    'nextRefreshAt',
-  ] as const)
-    delete a[k]
-  // A successful refresh proves the grant is alive.
-  delete a.authInvalid
-  delete a.authInvalidReason
-  delete a.authInvalidatedAt
+  // A refresh keeps the account's identity: only expiry and plan come from the new tokens.
+  applyGrant(a, set, { exp: id.exp, planType: id.planType }, now)
+}
+
+export interface RefresherDeps {
+  store: AccountStore
+  oauth: OAuthClient
+  bus: EventBus
+  clock: Clock
+  logger: Logger
 }
 
 export type RefreshListener = (alias: string, account: Readonly<Account>) => void | Promise<void>
@@ -66,13 +64,19 @@ export class Refresher {
   private readonly unsaved = new Map<string, UnsavedPair>()
   private readonly listeners: RefreshListener[] = []
 
-  constructor(
-    private readonly store: AccountStore,
-    private readonly oauth: OAuthClient,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-  ) {}
+  private readonly store: AccountStore
+  private readonly oauth: OAuthClient
+  private readonly bus: EventBus
+  private readonly clock: Clock
+  private readonly logger: Logger
+
+  constructor(deps: RefresherDeps) {
+    this.store = deps.store
+    this.oauth = deps.oauth
+    this.bus = deps.bus
+    this.clock = deps.clock
+    this.logger = deps.logger
+  }
 
   /** Runs after every successful refresh, once the pair is durable (e.g. Codex write-back). */
   onRefreshed(fn: RefreshListener): void {
@@ -125,13 +129,13 @@ export class Refresher {
     // queued before it (a pair adopted from Codex, a new sign-in), so a token replaced
     // meanwhile is never presented. The mark itself tells the next start, should we die
     // after the issuer rotated but before the new pair is saved, to check this token.
-    const start = await this.save(alias, (d): { fresh: Account } | { spent: string } => {
+    const start = await this.save((d): { fresh: Account } | { spent: string } => {
       const a = d.accounts[alias]
       if (!a) throw new AccountGoneError(`account ${alias} no longer exists`)
       if (unlessValidFor !== undefined && a.expiresAt - this.clock.now() > unlessValidFor && !a.refreshPendingSince) {
         return { fresh: structuredClone(a) }
       }
-      a.refreshPendingSince = this.clock.now()
+      markRefreshPending(a, this.clock.now())
       return { spent: a.refreshToken }
     })
     if ('fresh' in start) return start.fresh
@@ -155,7 +159,7 @@ export class Refresher {
 
   /** Saves a rotated pair; on a store failure it stays in memory and the next refresh retries the save. */
   private async retrySave(alias: string, pair: UnsavedPair, reason: string): Promise<Account> {
-    const saved = await this.save(alias, (d) => {
+    const saved = await this.save((d) => {
       const a = d.accounts[alias]
       if (!a) throw new AccountGoneError(`account ${alias} was removed during its refresh`)
       // Something replaced the token we spent (a re-login, an adoption): keep ours only
@@ -190,21 +194,9 @@ export class Refresher {
     return saved
   }
 
-  /** store.update, with a failure to persist reported as STORE_UNAVAILABLE (never as a refresh error). */
-  private async save<T>(alias: string, mutate: (d: StoreData) => T): Promise<T> {
-    try {
-      return await this.store.update(mutate)
-    } catch (err) {
-      if (err instanceof AccountGoneError) throw err
-      this.logger.error('could not save tokens to the store', {
-        alias,
-        error: err instanceof Error ? err.message : String(err),
-      })
-      throw new RpcError(
-        ErrorCode.STORE_UNAVAILABLE,
-        'the account store could not be written (disk full or read-only?); see the daemon log',
-      )
-    }
+  /** A store that cannot be written rejects with STORE_UNAVAILABLE (never a refresh error); the pair stays in `unsaved`. */
+  private save<T>(mutate: (d: StoreData) => T): Promise<T> {
+    return this.store.update(mutate)
   }
 
   private async recordFailure(alias: string, spent: string, err: RefreshError): Promise<void> {
@@ -212,16 +204,17 @@ export class Refresher {
     await this.store.update((d) => {
       const a = d.accounts[alias]
       if (!a) return
-      delete a.refreshPendingSince
+      clearRefreshPending(a)
       // Tokens adopted meanwhile (from Codex, a sign-in) are not what failed.
       if (a.refreshToken !== spent) return
       if (err.permanent) {
-        a.authInvalid = true
-        a.authInvalidatedAt = now
-        a.authInvalidReason = `token refresh rejected (${err.code}); sign in again`
+        markAuthInvalid(a, `token refresh rejected (${err.code}); sign in again`, now)
       } else {
-        a.cooldownUntil = now + REFRESH_COOLDOWN_MS
-        a.cooldownReason = `token refresh failed (${TRANSIENT_TEXT[err.code] ?? err.code}) after ${err.attempts} attempt(s)`
+        setCooldown(
+          a,
+          now + REFRESH_COOLDOWN_MS,
+          `token refresh failed (${TRANSIENT_TEXT[err.code] ?? err.code}) after ${err.attempts} attempt(s)`,
+        )
       }
     })
     this.logger.warn('token refresh failed', {

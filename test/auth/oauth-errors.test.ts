@@ -1,11 +1,6 @@
+import { redactString } from '../../daemon/log/redact.js'
 import { describe, expect, it } from 'vitest'
-import {
-  GRANT_ERROR_CODES,
-  RefreshError,
-  classifyHttpFailure,
-  classifyThrown,
-  redactSecrets,
-} from '../../daemon/auth/oauth-errors.js'
+import { GRANT_ERROR_CODES, RefreshError, classifyHttpFailure, classifyThrown } from '../../daemon/auth/oauth-errors.js'
 import { accessToken } from './mint-jwt.js'
 
 const json = (v: unknown): string => JSON.stringify(v)
@@ -115,15 +110,15 @@ describe('classifyThrown', () => {
   })
 })
 
-describe('redactSecrets', () => {
+describe('redactString (issuer text)', () => {
   it('keeps readable words and error codes', () => {
-    expect(redactSecrets('refresh_token_invalidated: the token was revoked')).toBe(
+    expect(redactString('refresh_token_invalidated: the token was revoked')).toBe(
       'refresh_token_invalidated: the token was revoked',
     )
   })
 
   it('removes JWTs (even truncated), long opaque tokens and listed secrets', () => {
-    const out = redactSecrets('a eyJhbGciOiJ9.eyJzdWIi b v1.MJ3kd82kdLskd93kdLsk29dk c shortsecret', ['shortsecret'])
-    expect(out).toBe('a [redacted-jwt] b [redacted] c [redacted]')
+    const out = redactString('a eyJhbGciOiJ9.eyJzdWIi b v1.MJ3kd82kdLskd93kdLsk29dk c shortsecret', ['shortsecret'])
+    expect(out).toBe('a [redacted] b [redacted] c [redacted]')
   })
 })

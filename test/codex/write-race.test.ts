@@ -2,15 +2,17 @@
  * The write-back's care around Codex's own writes: the re-read just before the
  * rename (Codex wins if it wrote meanwhile) and the flock(1) on auth.lock.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { identityFromTokens } from '../../daemon/auth/jwt.js'
 import type { IncomingTokens } from '../../daemon/accounts/upsert.js'
-import { flockCommandLock, noLock, type CodexLock } from '../../daemon/codex/lock.js'
+import { flockCommandLock, noLock, type CodexLock, type SpawnFn } from '../../daemon/codex/lock.js'
 import { writePair, type WriteContext } from '../../daemon/codex/writeback.js'
+import { CodexFileWriter } from '../../daemon/codex/writer.js'
+import { nodeFs } from '../../daemon/store/fs.js'
 import { silentLogger, systemClock } from '../../daemon/deps.js'
 import type { Account } from '../../daemon/store/schema.js'
 import { alice, authJsonFor, bob, pairFor, readJson, writeInPlace, type Pair } from './helpers.js'
@@ -38,6 +40,7 @@ function ctx(
     clock: systemClock,
     logger: silentLogger,
     lock: noLock,
+    writer: new CodexFileWriter(nodeFs),
     adopt: async (t) => void adopted.push(t),
     wrote: (h) => void written.push(h),
     adopted,
@@ -122,16 +125,35 @@ describe('writePair', () => {
       holder.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve()),
     )
     const released = new Promise<number>((resolve) => holder.once('close', () => resolve(Date.now())))
-    const lock = flockCommandLock({ clock: systemClock, logger: silentLogger, waitMs: 5000 })
+    const lock = flockCommandLock({ spawn, clock: systemClock, logger: silentLogger, waitMs: 5000 })
     const outcome = await writePair(ctx({ lock }), account(pairFor(alice)), 'refresh')
     const doneAt = Date.now()
     expect(outcome).toBe('written')
     expect(doneAt).toBeGreaterThanOrEqual(await released)
   })
 
+  it('spawns flock(1) through the injected spawn, and releases by closing its stdin', async () => {
+    const calls: string[][] = []
+    const fake: SpawnFn = ((cmd: string, args: readonly string[], o: SpawnOptions) => {
+      calls.push([cmd, ...args])
+      // Stands in for flock: reports the lock at once and holds it until stdin closes.
+      return spawn('sh', ['-c', 'echo locked; exec cat >/dev/null'], o)
+    }) as SpawnFn
+    const lock = flockCommandLock({ spawn: fake, clock: systemClock, logger: silentLogger, command: 'my-flock' })
+    const release = await lock.acquire(dir)
+    expect(calls).toHaveLength(1)
+    expect(calls[0].slice(0, 5)).toEqual(['my-flock', '-x', '-w', '3', join(dir, 'auth.lock')])
+    await release()
+  })
+
   it('writes anyway (with the re-read check) when flock(1) is not installed', async () => {
     writeInPlace(file, authJsonFor(pairFor(alice, now() - 300)))
-    const lock = flockCommandLock({ clock: systemClock, logger: silentLogger, command: join(dir, 'no-such-flock') })
+    const lock = flockCommandLock({
+      spawn,
+      clock: systemClock,
+      logger: silentLogger,
+      command: join(dir, 'no-such-flock'),
+    })
     expect(await writePair(ctx({ lock }), account(pairFor(alice)), 'refresh')).toBe('written')
   })
 
@@ -141,14 +163,14 @@ describe('writePair', () => {
     writeFileSync(fake, `#!/bin/sh\necho x >> ${counter}\nexit 1\n`, { mode: 0o755 })
     const lines: string[] = []
     const logger = { ...silentLogger, warn: (m: string) => void lines.push(m) }
-    const lock = flockCommandLock({ clock: systemClock, logger, command: fake })
+    const lock = flockCommandLock({ spawn, clock: systemClock, logger, command: fake })
     for (let i = 0; i < 3; i++) await (await lock.acquire(dir))()
     expect(readFileSync(counter, 'utf8').trim().split('\n')).toHaveLength(1)
     expect(lines.filter((l) => l.includes('failed at once'))).toHaveLength(1)
   })
 
   it.skipIf(!hasFlock)('a real flock(1) that locks and releases quickly stays in use', async () => {
-    const lock = flockCommandLock({ clock: systemClock, logger: silentLogger, waitMs: 3000 })
+    const lock = flockCommandLock({ spawn, clock: systemClock, logger: silentLogger, waitMs: 3000 })
     await (
       await lock.acquire(dir)
     )()

@@ -1,6 +1,7 @@
 import { startApp, type App } from '../../daemon/app.js'
 import { resolveConfig } from '../../daemon/config.js'
 import type { Clock, FetchFn } from '../../daemon/deps.js'
+import type { StoreFs } from '../../daemon/store/fs.js'
 import { createLogger } from '../../daemon/log/logger.js'
 import { RpcClient } from '../../client/rpc/client.js'
 import { cleanup, makeDirs, type TestDirs } from './daemon.js'
@@ -16,7 +17,14 @@ export interface TestApp {
 
 /** An in-process daemon on a temp socket and store, with injectable clock and fetch. */
 export async function startTestApp(
-  opts: { env?: Record<string, string>; clock?: Clock; fetch?: FetchFn; dirs?: TestDirs; noKeepAlive?: boolean } = {},
+  opts: {
+    env?: Record<string, string>
+    clock?: Clock
+    fetch?: FetchFn
+    fs?: StoreFs
+    dirs?: TestDirs
+    noKeepAlive?: boolean
+  } = {},
 ): Promise<TestApp> {
   const dirs = opts.dirs ?? makeDirs(opts.env)
   const config = resolveConfig({ env: dirs.env, home: dirs.home })
@@ -27,6 +35,7 @@ export async function startTestApp(
     pid: process.pid,
     clock: opts.clock,
     fetch: opts.fetch,
+    fs: opts.fs,
     noKeepAlive: opts.noKeepAlive,
   })
   const connect = (): Promise<RpcClient> => RpcClient.connect({ socketPath: dirs.socketPath, timeoutMs: 20_000 })

@@ -196,7 +196,7 @@ describe('socket server: bad input', () => {
     expect(daemon.stderr()).not.toMatch(/unhandled|uncaught/i)
   })
 
-  it('reports an internal failure as a generic -32603, logging the real reason only on its side', async () => {
+  it('reports a store that cannot be written as STORE_UNAVAILABLE, logging the real reason only on its side', async () => {
     // Make the store's next rename fail: a directory where the store file goes (root ignores modes).
     const c = await open()
     rmSync(dirs.storeFile, { force: true })
@@ -209,10 +209,10 @@ describe('socket server: bad input', () => {
     } finally {
       rmdirSync(dirs.storeFile)
     }
-    expect(r.error).toEqual({ code: -32603, message: 'Internal error' })
+    expect(r.error?.code).toBe(-32004)
     const raw = JSON.stringify(r)
     for (const secret of [dirs.storeFile, 'EISDIR', tokens.accessToken, refreshToken]) expect(raw).not.toContain(secret)
-    await until(() => /internal error in a method handler/.test(daemon.stderr()), 'the internal error to be logged')
+    await until(() => /could not write the account store/.test(daemon.stderr()), 'the store failure to be logged')
     expect(daemon.stderr()).toMatch(/EISDIR/)
     // Nothing half-done: the account did not appear, and the same call works once the cause is gone.
     const list = await c.request('accounts.list', {})

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
-import { mkdir, readFile, rmdir, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rmdir, stat, utimes, writeFile } from 'node:fs/promises'
 import { describe, expect, it, vi } from 'vitest'
+import { systemClock } from '../../daemon/deps.js'
 import { nodeFs } from '../../daemon/store/fs.js'
 import { StoreLock } from '../../daemon/store/lock.js'
 import { AccountStore, StoreLockedError, withStoreLock } from '../../daemon/store/store.js'
@@ -81,8 +82,11 @@ describe('AccountStore: the store lock', () => {
 
     await rmdir(lock.lockDir)
     await clock.advance(10_000)
-    await vi.waitFor(async () => expect(await readFile(lock.pidFile, 'utf8')).toBe(`${process.pid}\n`))
-    expect(logger.lines.some((l) => l.level === 'warn' && /re-acquired/.test(l.message))).toBe(true)
+    // The pid file is written a moment before the log line: wait for both.
+    await vi.waitFor(async () => {
+      expect(await readFile(lock.pidFile, 'utf8')).toBe(`${process.pid}\n`)
+      expect(logger.lines.some((l) => l.level === 'warn' && /re-acquired/.test(l.message))).toBe(true)
+    })
     await lock.release()
   })
 
@@ -97,6 +101,31 @@ describe('AccountStore: the store lock', () => {
 
     const { store, logger } = await open({ file })
     expect(logger.lines.some((l) => l.level === 'warn' && l.message.includes(`pid ${dead}`))).toBe(true)
+    expect(await readFile(`${file}.pid`, 'utf8')).toBe(`${process.pid}\n`)
+    await store.close()
+    expect(await names(dir)).toEqual([])
+  })
+
+  it("waits out a dead holder's lock on the injected wall clock, not on real time", async () => {
+    const { dir, file } = await tempStore()
+    await mkdir(`${file}.lock`, { recursive: true })
+    const dead = spawnSync(process.execPath, ['-e', '']).pid
+    await writeFile(`${file}.pid`, `${dead}\n`)
+    // A wall clock that starts at the lock's mtime and moves only when the lock sleeps on it.
+    let wall = (await stat(`${file}.lock`)).mtimeMs
+    const sleeps: number[] = []
+    const wallClock = {
+      ...systemClock,
+      now: () => wall,
+      sleep: (ms: number) => {
+        sleeps.push(ms)
+        wall += ms
+        return Promise.resolve()
+      },
+    }
+    const store = await AccountStore.open({ file, logger: new RecordingLogger(), clock: new FakeClock(), wallClock })
+    // Fresh at first: it waited (on this clock) until the holder was clearly gone.
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThan(1_500)
     expect(await readFile(`${file}.pid`, 'utf8')).toBe(`${process.pid}\n`)
     await store.close()
     expect(await names(dir)).toEqual([])

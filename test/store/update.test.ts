@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../protocol/errors.js'
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { nodeFs, type StoreFs } from '../../daemon/store/fs.js'
@@ -51,7 +52,7 @@ describe('AccountStore.update', () => {
         d.accounts.acc2 = account(2)
         d.activeAlias = 'acc2'
       }),
-    ).rejects.toThrow(/EIO/)
+    ).rejects.toMatchObject({ code: ErrorCode.STORE_UNAVAILABLE })
     expect(store.data).toEqual(before)
     expect(store.data.accounts.acc2).toBeUndefined()
     expect(await readFile(file)).toEqual(bytes)

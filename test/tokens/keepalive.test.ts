@@ -51,8 +51,8 @@ describe('keep-alive scheduler (invariant 5)', () => {
     store = await AccountStore.open({ file: join(root, 'accounts.json'), logger: silentLogger, clock })
     oauth = new StubOAuth(clock)
     const bus = new EventBus(clock)
-    const refresher = new Refresher(store, oauth, bus, clock, silentLogger)
-    keepAlive = new KeepAlive(store, refresher, bus, clock, silentLogger, { random: () => 0.5, jitter: 0.1 })
+    const refresher = new Refresher({ store, oauth, bus, clock, logger: silentLogger })
+    keepAlive = new KeepAlive({ store, refresher, bus, clock, logger: silentLogger, random: () => 0.5, jitter: 0.1 })
     clock.settle = () => keepAlive.settled()
   })
   afterEach(async () => {
