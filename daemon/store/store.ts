@@ -27,8 +27,12 @@ export interface StoreOptions {
   kdf?: Kdf
 }
 
-/** Hot-path counters are written at most this often. */
-export const TOUCH_DELAY_MS = 1_000
+/**
+ * Hot-path counters (usage counts, the rotation cursor) are written at most this often, and on
+ * close. At 1000 accounts a write is a ~1 MB file: serving tokens must not rewrite it at a steady
+ * rate. A kill -9 loses at most this much counting; token pairs never wait for it (update()).
+ */
+export const TOUCH_DELAY_MS = 5_000
 
 /**
  * The account store: loaded once, held in memory, every change written
@@ -45,6 +49,7 @@ export class AccountStore {
   private touchSeq = 0
   private persistedTouchSeq = 0
   private touchTimer: Timer | undefined
+  private rev = 0
   private readonly writer: AtomicWriter
   private readonly recovered: string | undefined
 
@@ -89,6 +94,14 @@ export class AccountStore {
     return this.current
   }
 
+  /**
+   * Moves on with every change but counters: a new state from update(), or an in-place
+   * touch(…, 'state') such as limits read from headers. Selection caches by it.
+   */
+  get revision(): number {
+    return this.rev
+  }
+
   get encrypted(): boolean {
     return this.keys !== undefined
   }
@@ -119,14 +132,19 @@ export class AccountStore {
     })
   }
 
-  /** Hot-path counters: applied now, written by one coalesced write about TOUCH_DELAY_MS later. */
-  touch(mutate: (draft: StoreData) => void): void {
+  /**
+   * Hot-path changes: applied now, written by one coalesced write about TOUCH_DELAY_MS later.
+   * 'counters' (usage counts, the rotation cursor) leave `revision` alone; anything else that
+   * selection reads (limits) must say 'state'. Never a token: those go through update().
+   */
+  touch(mutate: (draft: StoreData) => void, kind: 'counters' | 'state' = 'state'): void {
     if (this.closed) {
       // A late usage count during shutdown is not worth failing a request over.
       this.opts.logger.warn(`ignored a usage update after the store ${this.path} was closed`)
       return
     }
     mutate(this.current)
+    if (kind === 'state') this.rev++
     this.touchSeq++
     // A write in flight started from an older snapshot: replay this on its result.
     this.touchedDuringWrite?.push(mutate)
@@ -195,6 +213,7 @@ export class AccountStore {
       this.touchedDuringWrite = undefined
     }
     this.current = next
+    this.rev++
     this.persistedTouchSeq = seq
   }
 

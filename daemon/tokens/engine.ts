@@ -54,7 +54,7 @@ export class TokenEngine {
       a.usageCount = (a.usageCount ?? 0) + 1
       a.lastUsed = this.clock.now()
       d.activeAlias = alias
-    })
+    }, 'counters')
     const result: TokenResult = { alias, accessToken: acc.accessToken, expiresAt: acc.expiresAt }
     if (acc.accountId) result.accountId = acc.accountId
     if (acc.planType) result.planType = acc.planType
