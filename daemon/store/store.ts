@@ -156,6 +156,11 @@ export class AccountStore {
     }
   }
 
+  /** Resolves once the writes queued so far are done; unlike flush(), pending counters stay pending. */
+  idle(): Promise<void> {
+    return this.queue.idle()
+  }
+
   async flush(): Promise<void> {
     if (this.touchTimer) {
       this.opts.clock.clearTimeout(this.touchTimer)
