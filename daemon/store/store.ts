@@ -241,14 +241,21 @@ export class AccountStore {
     const bytes = await encodeAtRest(next, this.keys, this.salt)
     if (this.onDisk) {
       // The file we are about to replace, in the form we write (never plaintext with a passphrase).
-      const previous = this.atRest ?? (await encodeAtRest(this.current, this.keys, this.salt))
-      await this.writer.write(`${this.path}.bak`, previous)
+      // When the file on disk is already in that form, .bak becomes that very file (a hard link,
+      // no copy); the main file is only ever replaced by rename, so the .bak keeps its bytes.
+      const linked = this.atRest !== undefined && (await this.writer.linkOver(this.path, `${this.path}.bak`))
+      if (!linked) {
+        const previous = this.atRest ?? (await encodeAtRest(this.current, this.keys, this.salt))
+        await this.writer.write(`${this.path}.bak`, previous, { syncDir: false })
+      }
     }
+    // Its directory sync makes the .bak rename durable too.
     await this.writer.write(this.path, bytes)
     this.atRest = bytes
     this.onDisk = true
     try {
-      await this.writer.write(`${this.path}.lkg`, bytes)
+      // A recovery copy: its rename is synced by the next write (losing it leaves the older copy).
+      await this.writer.write(`${this.path}.lkg`, bytes, { syncDir: false })
     } catch (err) {
       // The store itself is durable; a stale .lkg only weakens recovery.
       this.opts.logger.warn(`could not write ${this.path}.lkg: ${(err as Error).message}`)
