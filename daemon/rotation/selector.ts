@@ -94,7 +94,7 @@ export class RotationSelector implements Selector {
     // readSettings validates with zod; the store hands out a new settings object on every change.
     if (this.cache && this.cache.settings === data.settings && this.cache.top === data.rotationStrategy)
       return this.cache.value
-    const value = readSettings(data as StoreData)
+    const value = readSettings(data)
     this.cache = { settings: data.settings, top: data.rotationStrategy, value }
     return value
   }

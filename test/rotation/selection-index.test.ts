@@ -6,7 +6,7 @@ import { forcedCandidate, forceState } from '../../daemon/rotation/force.js'
 import { arrange, isPro, needsPro } from '../../daemon/rotation/order.js'
 import { RotationSelector } from '../../daemon/rotation/selector.js'
 import { readSettings } from '../../daemon/settings/read.js'
-import type { Account, StoreData } from '../../daemon/store/schema.js'
+import type { StoreData } from '../../daemon/store/schema.js'
 import type { SelectRequest } from '../../daemon/tokens/selection.js'
 import { account, seeded } from './support.js'
 
@@ -22,7 +22,7 @@ function fullScan(data: StoreData, req: SelectRequest, now: number): string[] {
   const settings = readSettings(data)
   const pro = needsPro(req.model)
   const servable = (a: string) =>
-    !req.exclude?.includes(a) && healthOf(data.accounts[a] as Account, now, req.model).health === 'ok'
+    !req.exclude?.includes(a) && healthOf(data.accounts[a], now, req.model).health === 'ok'
   const eligible = Object.keys(data.accounts).filter((a) => servable(a) && (!pro || isPro(data.accounts[a])))
   if (eligible.length === 0 && pro && Object.keys(data.accounts).some((a) => servable(a)))
     throw new RpcError(ErrorCode.NO_ELIGIBLE_ACCOUNTS, 'pro only')
@@ -37,7 +37,7 @@ function fullScan(data: StoreData, req: SelectRequest, now: number): string[] {
     }
     case 'least-used': {
       const pos = new Map(eligible.map((a, i) => [a, i]))
-      const acc = (a: string) => data.accounts[a] as Account
+      const acc = (a: string) => data.accounts[a]
       order = [...eligible].sort(
         (x, y) =>
           (acc(x).usageCount ?? 0) - (acc(y).usageCount ?? 0) ||
@@ -84,7 +84,7 @@ const MODELS = [undefined, 'gpt-5.3-codex', 'gpt-5.3-codex-spark']
 
 function runSequence(seed: number, steps: number, size: number): number {
   const rnd = seeded(seed)
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]
   let now = Date.UTC(2026, 10, 28, 12)
   const aliases = Array.from({ length: size }, (_, i) => `a${i}`)
   const accounts = Object.fromEntries(aliases.map((a, i) => [a, account({ planType: i % 3 === 0 ? 'pro' : 'plus' })]))
@@ -93,21 +93,21 @@ function runSequence(seed: number, steps: number, size: number): number {
   let compared = 0
   const until = () => now + Math.floor(rnd() * 30) * MIN
   const ops: Array<() => void> = [
-    () => store.update((d) => void ((d.accounts[pick(aliases)] as Account).cooldownUntil = until())),
-    () => store.update((d) => void ((d.accounts[pick(aliases)] as Account).rateLimitedUntil = until())),
-    () => store.update((d) => void ((d.accounts[pick(aliases)] as Account).workspaceDeactivatedUntil = until())),
+    () => store.update((d) => void ((d.accounts[pick(aliases)]).cooldownUntil = until())),
+    () => store.update((d) => void ((d.accounts[pick(aliases)]).rateLimitedUntil = until())),
+    () => store.update((d) => void ((d.accounts[pick(aliases)]).workspaceDeactivatedUntil = until())),
     () =>
       store.update((d) => {
-        const a = d.accounts[pick(aliases)] as Account
+        const a = d.accounts[pick(aliases)]
         a.modelUnsupportedUntil = until()
         a.modelUnsupportedModel = pick(['gpt-5.3-codex', 'gpt-5.3-codex-spark'])
       }),
-    () => store.update((d) => void ((d.accounts[pick(aliases)] as Account).enabled = rnd() < 0.5)),
-    () => store.update((d) => void ((d.accounts[pick(aliases)] as Account).authInvalid = rnd() < 0.3)),
+    () => store.update((d) => void ((d.accounts[pick(aliases)]).enabled = rnd() < 0.5)),
+    () => store.update((d) => void ((d.accounts[pick(aliases)]).authInvalid = rnd() < 0.3)),
     // Limits from response headers land in place (touch), as the report intake does it.
     () =>
       store.touch((d) => {
-        ;(d.accounts[pick(aliases)] as Account).rateLimits = {
+        ;(d.accounts[pick(aliases)]).rateLimits = {
           fiveHour: { usedPercent: Math.floor(rnd() * 100), resetAt: until(), updatedAt: now },
           weekly: { usedPercent: Math.floor(rnd() * 100), resetAt: now + Math.floor(rnd() * 90) * MIN },
         }
@@ -131,7 +131,7 @@ function runSequence(seed: number, steps: number, size: number): number {
     () => (now += Math.floor(rnd() * 5) * MIN),
     () => (now += Math.floor(rnd() * 40) * MIN),
     () => {
-      const a = store.data.accounts[pick(aliases)] as Account
+      const a = store.data.accounts[pick(aliases)]
       const t = [a.cooldownUntil, a.rateLimitedUntil, a.rateLimits?.fiveHour?.resetAt].find((x) => x && x > now)
       if (t) now = t
     },
@@ -142,7 +142,7 @@ function runSequence(seed: number, steps: number, size: number): number {
     const alias = got[0]
     sel.served(alias, req, now)
     store.touch((d) => {
-      const a = d.accounts[alias] as Account
+      const a = d.accounts[alias]
       a.usageCount = (a.usageCount ?? 0) + 1
       a.lastUsed = now
       d.activeAlias = alias
@@ -190,9 +190,9 @@ describe('selection index: the same order as a full scan, across random historie
     const sel = new RotationSelector({ store, random: seeded(1) })
     expect([...sel.candidates(store.data, {}, now)]).toEqual(['a', 'b'])
     // Mutated in place without a revision: the cached order stands (this is what the revision is for).
-    ;(store.data.accounts.a as Account).enabled = false
+    ;(store.data.accounts.a).enabled = false
     expect([...sel.candidates(store.data, {}, now)]).toEqual(['a', 'b'])
-    store.touch((d) => void ((d.accounts.b as Account).rateLimits = { fiveHour: { usedPercent: 99 } }))
+    store.touch((d) => void ((d.accounts.b).rateLimits = { fiveHour: { usedPercent: 99 } }))
     expect([...sel.candidates(store.data, {}, now)]).toEqual(['b'])
   })
 })
