@@ -19,4 +19,6 @@ try {
 } catch (err) {
   if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err
 }
+const { run: usageBench } = await import('./usage-bench.js')
+await usageBench()
 console.log(`\nbench done in ${((Date.now() - started) / 1000).toFixed(1)} s`)

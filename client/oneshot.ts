@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process'
 import { JSONRPCClient, JSONRPCErrorException, type JSONRPCRequest } from 'json-rpc-2.0'
 import { RpcError } from '../protocol/errors.js'
+import { homedir } from 'node:os'
+import { childEnv, SECRET_ENV } from '../protocol/child-env.js'
 import { encodeFrame } from '../protocol/framing.js'
 import type { OneshotMethod, ParamsOf, ResultOf } from '../protocol/methods.js'
 import { daemonCommand } from './launcher.js'
@@ -9,10 +11,31 @@ export type { OneshotMethod } from '../protocol/methods.js'
 
 export class OneshotError extends Error {}
 
+/** The store was locked by a daemon (one that started after we found none): ask it through the socket. */
+export class OneshotLockedError extends OneshotError {}
+
+/** Kept equal to the daemon's ONESHOT_EXIT_LOCKED (client/ cannot import daemon/; a test checks both). */
+export const ONESHOT_EXIT_LOCKED = 75
+
+function pick(env: NodeJS.ProcessEnv, keys: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const k of keys) {
+    const v = env[k]
+    if (v !== undefined) out[k] = v
+  }
+  return out
+}
+
 /** Runs the daemon binary with `--oneshot`: one request line in, one answer line out. */
 async function exchange(line: string, env: NodeJS.ProcessEnv): Promise<string> {
   const { command, args } = daemonCommand()
-  const child = spawn(command, [...args, '--oneshot'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  // A minimal environment (no NODE_OPTIONS hook from the project dir), but the passphrase: the one-shot opens the store.
+  const childEnvWithSecret = { ...childEnv(env), ...pick(env, SECRET_ENV) }
+  const child = spawn(command, [...args, '--oneshot'], {
+    env: childEnvWithSecret,
+    cwd: env.HOME || homedir(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
@@ -24,7 +47,8 @@ async function exchange(line: string, env: NodeJS.ProcessEnv): Promise<string> {
   })
   if (code !== 0) {
     const why = err.trim().split('\n').filter(Boolean).pop() ?? `exit code ${code}`
-    throw new OneshotError(`could not change the store without a daemon: ${why.replace(/^error:\s*/, '')}`)
+    const Err = code === ONESHOT_EXIT_LOCKED ? OneshotLockedError : OneshotError
+    throw new Err(`could not change the store without a daemon: ${why.replace(/^error:\s*/, '')}`)
   }
   return out
 }

@@ -22,6 +22,8 @@ import { RotationSelector } from './rotation/selector.js'
 import { forceState } from './rotation/force.js'
 import { RotationService } from './rotation/service.js'
 import { SettingsService } from './settings/service.js'
+import { readSettings } from './settings/read.js'
+import { proxiedFetch } from './net/proxy.js'
 import { KeepAlive } from './tokens/keepalive.js'
 import { RefreshNow } from './tokens/refresh-now.js'
 import { StatusReport } from './status/status.js'
@@ -34,6 +36,9 @@ import type { SpawnFn } from './codex/lock.js'
 import { spawn } from 'node:child_process'
 import { AccountStore } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
+import { usageHandlers } from './handlers/usage.js'
+import { createUsage, type Usage } from './usage/index.js'
+import { nodeNotifySpawn, type NotifySpawn } from './usage/notifier.js'
 
 export interface AppDeps {
   config: DaemonConfig
@@ -50,6 +55,11 @@ export interface AppDeps {
   random?: () => number
   /** Tests of token.get alone turn the background refresher off so it cannot race them. */
   noKeepAlive?: boolean
+  /** Starts a desktop notifier (setting `notify`); tests pass a fake. */
+  notifySpawn?: NotifySpawn
+  platform?: string
+  /** A listening socket inherited from the service manager (socket activation); else we bind the path. */
+  listenFd?: number
   /** Called when a client asked the daemon to stop. */
   onShutdownRequest?: () => void
 }
@@ -57,6 +67,8 @@ export interface AppDeps {
 export interface App {
   components: Components
   server: SocketServer
+  /** Usage history and alerts (tests flush the history through it). */
+  usage: Usage
   /** Graceful stop: stop accepting, drain, flush the store, release the lock. */
   stop(): Promise<void>
 }
@@ -78,7 +90,16 @@ export async function startApp(deps: AppDeps): Promise<App> {
     fs,
   })
   const bus = new EventBus(clock)
-  const oauth = createOAuthClient({ issuer: config.issuer, fetch: deps.fetch ?? fetch, clock, logger })
+  // The one fetch every outbound call uses, wrapped once here so the call sites stay proxy-unaware.
+  const net =
+    deps.fetch ??
+    proxiedFetch({
+      env: config.env,
+      setting: () => readSettings(store.data).proxy,
+      logger,
+      direct: fetch,
+    })
+  const oauth = createOAuthClient({ issuer: config.issuer, fetch: net, clock, logger })
   const refresher = new Refresher({ store, oauth, bus, clock, logger })
   const selector = new RotationSelector({
     store,
@@ -97,7 +118,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     fs,
     spawn: deps.spawn ?? spawn,
   })
-  const logins = createLoginManager(config, { oauth, accounts, fetch: deps.fetch ?? fetch, clock, logger })
+  const logins = createLoginManager(config, { oauth, accounts, fetch: net, clock, logger })
   const settings = new SettingsService({ store, bus, clock, pinActive: (d, now) => forceState(d, now).active })
   // New keep-alive intervals take effect now, not at the next account event.
   settings.onChange(() => {
@@ -110,8 +131,18 @@ export async function startApp(deps: AppDeps): Promise<App> {
     bus,
     clock,
     logger,
-    fetch: deps.fetch ?? fetch,
+    fetch: net,
     baseUrl: config.chatgptBaseUrl,
+  })
+  const usage = await createUsage({
+    store,
+    bus,
+    clock,
+    logger,
+    spawn: deps.notifySpawn ?? nodeNotifySpawn(config.env),
+    platform: deps.platform ?? process.platform,
+    fs,
+    pid: deps.pid,
   })
   const rotation = new RotationService({ store, selector, settings, bus, clock })
   const startedAt = clock.now()
@@ -137,10 +168,15 @@ export async function startApp(deps: AppDeps): Promise<App> {
     refreshNow: new RefreshNow({ store, refresher }),
     status,
     keepAlive,
-    report: (p) => intake.report(p),
+    report: async (p) => {
+      const answer = await intake.report(p)
+      usage.service.recordReport(p, answer)
+      return answer
+    },
     rotation,
     settings,
     limitsProbe,
+    usage: usage.service,
     version: PACKAGE_VERSION,
     startedAt,
     requestShutdown: () => setImmediate(() => deps.onShutdownRequest?.()),
@@ -155,22 +191,30 @@ export async function startApp(deps: AppDeps): Promise<App> {
     ...limitsHandlers(components),
     ...codexHandlers(components),
     ...loginHandlers(components),
+    ...usageHandlers(components),
   }
   // Settle refreshes a crash cut short before anyone is served a possibly spent token.
   await refresher.recoverInterrupted(10_000)
   if (!deps.noKeepAlive) keepAlive.start()
   await codex.start()
-  const server = new SocketServer({ path: config.socketPath, dispatcher: createDispatcher(handlers, logger), logger })
+  const server = new SocketServer({
+    path: config.socketPath,
+    dispatcher: createDispatcher(handlers, logger),
+    logger,
+    inheritedFd: deps.listenFd,
+  })
   try {
     await server.listen()
   } catch (err) {
     keepAlive.stop()
     await codex.stop()
+    await usage.close()
     await store.close()
     throw err
   }
   logger.info('daemon ready', {
     socket: config.socketPath,
+    activated: deps.listenFd !== undefined,
     store: store.path,
     accounts: Object.keys(store.data.accounts).length,
   })
@@ -179,6 +223,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   return {
     components,
     server,
+    usage,
     stop() {
       stopping ??= (async () => {
         keepAlive.stop()
@@ -189,6 +234,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
         // Refreshes first, then Codex: a pair refreshed during the stop is still written back.
         await refresher.drain()
         await codex.stop()
+        await usage.close()
         await store.close()
       })()
       return stopping

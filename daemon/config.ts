@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
+import { SECRET_ENV } from '../protocol/child-env.js'
 import * as paths from '../protocol/paths.js'
 
 export interface DaemonConfig {
@@ -19,12 +20,14 @@ export interface ConfigInput {
   env: Record<string, string | undefined>
   home?: string
   passphraseFile?: string
+  /** Read by main.ts from stdin (`--passphrase-stdin`): how a client hands it over without an environment variable. */
+  passphrase?: string
 }
 
 /** Everything the daemon needs from its environment, resolved once, at start, never at import. */
-export function resolveConfig({ env, home = homedir(), passphraseFile }: ConfigInput): DaemonConfig {
+export function resolveConfig({ env, home = homedir(), passphraseFile, passphrase: given }: ConfigInput): DaemonConfig {
   const p = { env, home }
-  let passphrase = paths.passphrase(p)
+  let passphrase = given || paths.passphrase(p)
   if (passphraseFile) {
     passphrase = readFileSync(passphraseFile, 'utf8').replace(/\r?\n$/, '')
     if (!passphrase) throw new Error(`passphrase file ${passphraseFile} is empty`)
@@ -41,4 +44,9 @@ export function resolveConfig({ env, home = homedir(), passphraseFile }: ConfigI
     env,
     home,
   }
+}
+
+/** Once the passphrase is in the config, the environment forgets it: nothing we spawn later can inherit it. */
+export function forgetSecrets(env: Record<string, string | undefined>): void {
+  for (const key of SECRET_ENV) delete env[key]
 }

@@ -8,6 +8,9 @@ import { ONESHOT_METHODS, type OneshotMethod } from '../protocol/methods.js'
 import { createDispatcher, receiveLine, type CallContext, type HandlersFor } from './server/dispatch.js'
 import { withStoreLock } from './store/store.js'
 
+/** The one-shot's exit code when a daemon holds the store (EX_TEMPFAIL); the CLI then asks that daemon. */
+export const ONESHOT_EXIT_LOCKED = 75
+
 /**
  * One account change with no daemon running: take the store lock (so a daemon
  * starting meanwhile waits, and one already running refuses us), answer one
@@ -15,7 +18,7 @@ import { withStoreLock } from './store/store.js'
  * The CLI reaches this through `opencode-multi-authd --oneshot`, never by import.
  */
 export async function runOneshot(config: DaemonConfig, logger: DaemonLogger, requestLine: string): Promise<string> {
-  const opts = { file: config.storeFile, passphrase: config.passphrase, logger, clock: systemClock }
+  const opts = { file: config.storeFile, passphrase: config.passphrase, logger, clock: systemClock, oneshot: true }
   return withStoreLock(opts, async (store) => {
     const all = accountHandlers({
       accounts: new AccountService({ store, bus: new EventBus(systemClock), clock: systemClock }),

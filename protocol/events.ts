@@ -91,6 +91,46 @@ export const limitsUpdatedEvent = z.union([
 
 export const storeReloadedEvent = z.object({ type: z.literal('store.reloaded'), at })
 
+/*
+ * Alerts: each raised once per crossing, never once per request (docs/usage.md);
+ * protocol/alerts.ts words them for people.
+ */
+
+/** An account went under the low or the critical threshold (percent left of its lowest window). */
+export const limitsThresholdEvent = z.object({
+  type: z.literal('limits.threshold'),
+  at,
+  alias,
+  level: z.enum(['low', 'critical']),
+  remainingPercent: z.number(),
+  threshold: z.number(),
+  window: z.enum(['fiveHour', 'weekly']).optional(),
+})
+
+/** A limit the account was held on (a 429, a window at 100 %) has lifted. */
+export const limitsResetEvent = z.object({
+  type: z.literal('limits.reset'),
+  at,
+  alias,
+  limitedUntil: z.number().optional(),
+})
+
+/** The account became auth_invalid: it needs a new sign-in. */
+export const accountNeedsLoginEvent = z.object({
+  type: z.literal('account.needsLogin'),
+  at,
+  alias,
+  reason: z.string().optional(),
+})
+
+/** No account can serve; `nextResetAt`: the soonest one frees up by itself, if any does. */
+export const poolExhaustedEvent = z.object({
+  type: z.literal('pool.exhausted'),
+  at,
+  accounts: z.number().int().nonnegative(),
+  nextResetAt: z.number().optional(),
+})
+
 /** One entry per topic: the table the topic list, the bus and the docs come from. */
 export const eventSchemas = {
   'account.updated': accountUpdatedEvent,
@@ -98,6 +138,10 @@ export const eventSchemas = {
   'rotation.changed': rotationChangedEvent,
   'limits.updated': limitsUpdatedEvent,
   'store.reloaded': storeReloadedEvent,
+  'limits.threshold': limitsThresholdEvent,
+  'limits.reset': limitsResetEvent,
+  'account.needsLogin': accountNeedsLoginEvent,
+  'pool.exhausted': poolExhaustedEvent,
 } as const
 
 export type EventTopic = keyof typeof eventSchemas
@@ -110,6 +154,10 @@ export const daemonEvent = z.union([
   rotationChangedEvent,
   limitsUpdatedEvent,
   storeReloadedEvent,
+  limitsThresholdEvent,
+  limitsResetEvent,
+  accountNeedsLoginEvent,
+  poolExhaustedEvent,
 ])
 /** Any event the daemon sends. Narrow on `type` (and `change` / `source`). */
 export type DaemonEvent = z.infer<typeof daemonEvent>

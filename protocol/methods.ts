@@ -13,6 +13,7 @@ import {
   type Settings,
   type Strategy,
 } from './schemas.js'
+import { reportUsage, USAGE_BUCKETS, type UsageResult } from './usage.js'
 
 /**
  * The one method table. The server registers a handler per entry and the
@@ -178,6 +179,7 @@ export const methods = {
           .max(64 * 1024)
           .optional(),
         model: z.string().max(200).optional(),
+        usage: reportUsage.optional(),
       })
       .strict(),
     {
@@ -297,6 +299,20 @@ export const methods = {
   'events.subscribe': method<{ subscribed: string[] }>()(
     z.object({ topics: z.array(eventTopic).optional() }).strict(),
     { summary: '`{subscribed}`, then `event` notifications (see Events)' },
+  ),
+  'usage.get': method<UsageResult>()(
+    z
+      .object({
+        alias: alias.optional(),
+        /** Epoch ms; default: 7 days before now. */
+        since: z.number().int().min(0).optional(),
+        bucket: z.enum(USAGE_BUCKETS).optional(),
+      })
+      .strict(),
+    {
+      summary: 'per account: totals, hour/day buckets, limits and runway, plus the pool (docs/usage.md)',
+      errors: ['ACCOUNT_NOT_FOUND'],
+    },
   ),
   'logs.tail': method<{ lines: LogLine[] }>()(
     z.object({ lines: z.number().int().min(1).max(5000).optional() }).strict(),

@@ -101,6 +101,14 @@ export const settingsFields = z.object({
     .int()
     .min(HOUR)
     .max(60 * 24 * HOUR),
+  /** The daemon raises desktop notifications for alerts itself when a notifier is installed. */
+  notify: z.boolean(),
+  /** Proxy for the daemon's outbound calls (http:// or https:// URL); over HTTPS_PROXY/HTTP_PROXY. '' = none. */
+  proxy: z
+    .string()
+    .max(2048)
+    .refine((v) => v === '' || /^https?:\/\/[^\s/]+/.test(v), 'an http:// or https:// proxy URL, or "" for none')
+    .optional(),
 })
 
 /** Whole settings: each field valid, critical < low, weights summing to 1. */
@@ -135,6 +143,8 @@ export const DEFAULT_SETTINGS: Settings = {
   preferProAccounts: false,
   refreshAheadMs: 24 * HOUR,
   idleRefreshMs: 4 * 24 * HOUR,
+  notify: false,
+  proxy: undefined,
 }
 
 export interface ForceState {

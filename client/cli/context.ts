@@ -6,6 +6,8 @@ import { parseErrorData } from '../../protocol/error-data.js'
 import type { MethodName, ParamsOf, ResultOf } from '../../protocol/methods.js'
 import { callOnce } from '../rpc/client.js'
 import { callOneshot, type OneshotMethod } from '../oneshot.js'
+import { changeThroughDaemonOrOneshot } from './change.js'
+import { RemoteDaemonUnreachableError, usesRemoteDaemon } from '../launcher.js'
 import { CallTimeoutError, DaemonNotRunningError, ProtocolSkewError, RpcError } from '../rpc/errors.js'
 import { makeOut, printJson, type Out } from './output.js'
 
@@ -39,16 +41,17 @@ export function makeCli(opts: GlobalOptions): Cli {
     socketPath,
     pathEnv,
     call: (method, params, timeoutMs) => callOnce({ socketPath, timeoutMs }, method, params, { timeoutMs }),
-    async change(method, params) {
-      try {
-        return await callOnce({ socketPath }, method, params)
-      } catch (err) {
-        if (!(err instanceof DaemonNotRunningError)) throw err
-        const result = await callOneshot(method, params, { ...process.env, OPENCODE_MULTI_AUTH_SOCKET: socketPath })
-        out.error('note: no daemon is running; the store was changed directly, under its lock')
-        return result
-      }
-    },
+    change: (method, params) =>
+      changeThroughDaemonOrOneshot({
+        viaSocket: () => callOnce({ socketPath }, method, params),
+        // A machine that uses another's daemon has no store to change here.
+        viaOneshot: () =>
+          usesRemoteDaemon(pathEnv.env, pathEnv.home)
+            ? Promise.reject(new RemoteDaemonUnreachableError(socketPath))
+            : callOneshot(method, params, { ...process.env, OPENCODE_MULTI_AUTH_SOCKET: socketPath }),
+        noteDirect: () => out.error('note: no daemon is running; the store was changed directly, under its lock'),
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      }),
   }
 }
 

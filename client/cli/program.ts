@@ -12,6 +12,11 @@ import { registerSettings } from './commands/settings.js'
 import { registerStrategy } from './commands/strategy.js'
 import { registerUse } from './commands/use.js'
 import { registerLimits } from './commands/limits.js'
+import { registerUsage } from './commands/usage.js'
+import { registerWatch } from './commands/watch.js'
+import { registerService } from './commands/service.js'
+import { registerCompletion } from './commands/completion.js'
+import { registerDoctor } from './commands/doctor.js'
 
 // Commander hands an action its positional args, then its options, then the command.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -54,6 +59,11 @@ export function buildProgram(version: string): Command {
   registerStrategy(program, run)
   registerSettings(program, run)
   registerLimits(program, run)
+  registerUsage(program, run)
+  registerWatch(program, run)
+  registerService(program, run)
+  registerDoctor(program, run)
+  registerCompletion(program, run)
   return program
 }
 

@@ -1,4 +1,5 @@
-import { startDaemon } from '../launcher.js'
+import { autostartedPid, probeDaemon, startDaemon, stopViaSocket } from '../launcher.js'
+import { PACKAGE_VERSION } from '../../protocol/version.js'
 import { RpcClient, type CallOptions } from '../rpc/client.js'
 import { DaemonNotRunningError, ProtocolSkewError } from '../rpc/errors.js'
 import type { MethodName, ParamsOf, ResultOf } from '../../protocol/methods.js'
@@ -54,19 +55,18 @@ export class DaemonLink {
   private async open(): Promise<RpcClient> {
     let client: RpcClient
     try {
-      client = await this.connect()
+      client = await this.connect().catch(async (err: unknown) => {
+        // Another protocol: fine to replace only a daemon a plugin started.
+        if (err instanceof ProtocolSkewError && (await this.restartOwn())) return this.connect()
+        throw err
+      })
     } catch (err) {
       if (!(err instanceof DaemonNotRunningError)) throw this.unavailable(err)
       if (!this.cfg.autostart) {
         throw new DaemonUnavailableError(`${err.message} Autostart is off (OPENCODE_MULTI_AUTH_NO_AUTOSTART=1).`)
       }
       try {
-        await startDaemon({
-          socketPath: this.cfg.socketPath,
-          stderrFile: this.cfg.stderrFile,
-          env: { ...this.cfg.env },
-          node: this.cfg.nodePath,
-        })
+        await this.start()
         client = await this.connect()
       } catch (startErr) {
         throw new DaemonUnavailableError(
@@ -80,11 +80,47 @@ export class DaemonLink {
       client.close()
       throw new DaemonUnavailableError('the plugin was disposed')
     }
+    client = await this.replaceIfStale(client)
     client.onClose(() => {
       if (this.client === client) this.client = undefined
     })
     this.client = client
     return client
+  }
+
+  private start(): ReturnType<typeof startDaemon> {
+    return startDaemon({
+      socketPath: this.cfg.socketPath,
+      stderrFile: this.cfg.stderrFile,
+      env: { ...this.cfg.env },
+      node: this.cfg.nodePath,
+      auto: true,
+    })
+  }
+
+  /**
+   * A daemon of another version that a plugin started (after an upgrade): restart
+   * it so this plugin's version runs. A daemon the user or a service runs is left
+   * alone (its owner restarts it); clients of the same protocol still work with it.
+   */
+  private async replaceIfStale(client: RpcClient): Promise<RpcClient> {
+    if (!this.cfg.autostart) return client
+    const status = await client.call('daemon.status', {}).catch(() => undefined)
+    if (!status || status.version === PACKAGE_VERSION) return client
+    if (status.pid !== autostartedPid(this.cfg.stderrFile)) return client
+    client.close()
+    await this.restartOwn()
+    return this.connect()
+  }
+
+  /** Restarts the daemon if a plugin spawned it (its pid is the one recorded at spawn); false otherwise. */
+  private async restartOwn(): Promise<boolean> {
+    if (!this.cfg.autostart) return false
+    const status = await probeDaemon(this.cfg.socketPath).catch(() => undefined)
+    if (!status || status.pid !== autostartedPid(this.cfg.stderrFile)) return false
+    await stopViaSocket(this.cfg.socketPath)
+    await this.start()
+    return true
   }
 
   private connect(): Promise<RpcClient> {

@@ -21,6 +21,7 @@ import {
 } from './request.js'
 import { isCyberPolicy, readText, REPORT_BODY_MAX, reportHeaders } from './response.js'
 import { SessionAccounts } from './sessions.js'
+import { reportWhenDone } from './usage.js'
 import { jsonOut, send, streamOut, UpstreamTimeoutError, type Sent } from './upstream.js'
 
 export interface CodexFetchDeps {
@@ -138,12 +139,17 @@ export function createCodexFetch(deps: CodexFetchDeps): FetchFn {
       }
       const { res } = sent
       if (res.ok) {
-        // Fire and forget: the stream must not wait for the daemon.
-        void deps.link
-          .call('token.report', { alias: token.alias, status: res.status, headers: reportHeaders(res.headers), model })
-          .catch(() => undefined)
+        // Reported once the answer is through, with its token counts; fire and forget: the stream never waits.
+        const headers = reportHeaders(res.headers)
+        const alias = token.alias
+        const watched = reportWhenDone(res, (usage) => {
+          void deps.link
+            .call('token.report', { alias, status: res.status, headers, model, ...(usage ? { usage } : {}) })
+            .catch(() => undefined)
+        })
         sessions.served(sessionKey, token.alias, stripBefore)
-        return body.stream === true ? streamOut(sent, deps.idleTimeoutMs) : jsonOut(sent, deps.idleTimeoutMs)
+        const out = { ...sent, res: watched }
+        return body.stream === true ? streamOut(out, deps.idleTimeoutMs) : jsonOut(out, deps.idleTimeoutMs)
       }
 
       const text = await abortable(readText(res), req.signal)

@@ -21,7 +21,7 @@ export class ProtocolSkewError extends Error {
   ) {
     super(
       `the daemon speaks protocol ${daemonVersion} but this client speaks ${clientVersion}; ` +
-        'restart the daemon so both come from the same install (`opencode-multi-auth daemon stop`, then `daemon start`).',
+        'restart the daemon so both come from the same install: `opencode-multi-auth daemon restart`.',
     )
     this.name = 'ProtocolSkewError'
   }

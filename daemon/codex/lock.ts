@@ -15,6 +15,7 @@
  */
 import type { spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { childEnv } from '../../protocol/child-env.js'
 import type { Clock, Logger } from '../deps.js'
 
 export type Release = () => Promise<void>
@@ -39,6 +40,8 @@ export interface FlockOptions {
   waitMs?: number
   /** The flock(1) executable. Default `flock` from PATH. */
   command?: string
+  /** The environment flock runs with; default a minimal one from ours (never the passphrase). */
+  env?: Record<string, string | undefined>
 }
 
 export function flockCommandLock(opts: FlockOptions): CodexLock {
@@ -54,6 +57,8 @@ export function flockCommandLock(opts: FlockOptions): CodexLock {
       try {
         child = opts.spawn(command, ['-x', '-w', secs, lockFile, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
           stdio: ['pipe', 'pipe', 'ignore'],
+          env: childEnv(opts.env ?? process.env),
+          cwd: '/',
         })
       } catch {
         unavailable = true

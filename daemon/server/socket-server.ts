@@ -17,6 +17,8 @@ export interface SocketServerOptions {
   maxBacklogBytes?: number
   /** How long shutdown waits for in-flight calls before closing connections. */
   drainMs?: number
+  /** A listening socket handed over by the service manager (see listen-fds.ts); the path is then its name only. */
+  inheritedFd?: number
 }
 
 /** Unix-socket NDJSON transport around the JSON-RPC dispatcher. */
@@ -30,6 +32,7 @@ export class SocketServer {
 
   async listen(): Promise<void> {
     const { path, logger } = this.opts
+    if (this.opts.inheritedFd !== undefined) return this.adopt(this.opts.inheritedFd)
     await prepareSocketDir(path)
     const state = await probeSocket(path)
     if (state === 'live') throw new SocketSetupError(`a daemon is already answering on ${path}`)
@@ -54,6 +57,20 @@ export class SocketServer {
     }
     await fs.chmod(path, 0o600)
     server.on('error', (err) => logger.error('socket server error', { error: err.message }))
+  }
+
+  /** The service manager owns the socket file and its mode; we only accept on it. */
+  private async adopt(fd: number): Promise<void> {
+    const server = createServer((socket) => this.accept(socket))
+    this.server = server
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({ fd }, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    server.on('error', (err) => this.opts.logger.error('socket server error', { error: err.message }))
   }
 
   get connections(): number {
@@ -141,6 +158,7 @@ export class SocketServer {
     grace.unref()
     await closed
     clearTimeout(grace)
-    await fs.rm(this.opts.path, { force: true })
+    // An inherited socket stays with the service manager, which starts us again on the next connection.
+    if (this.opts.inheritedFd === undefined) await fs.rm(this.opts.path, { force: true })
   }
 }

@@ -16,6 +16,17 @@ const UPDATE_MS = 1_000
  * has just taken it, so a restart after a crash waits about a second, not STALE_MS.
  */
 const DEAD_HOLDER_AGE_MS = UPDATE_MS + 500
+/**
+ * A one-shot change holds the lock for a moment (one request, one write). A
+ * daemon starting meanwhile waits this long for it rather than failing the start.
+ */
+export const ONESHOT_WAIT_MS = 10_000
+const ONESHOT_MARK = 'oneshot'
+
+export interface AcquireOptions {
+  /** We are a one-shot: say so in the pid file, for a daemon that starts meanwhile. */
+  oneshot?: boolean
+}
 
 export interface LockContext {
   fs: StoreFs
@@ -49,19 +60,24 @@ export class StoreLock {
   private constructor(
     readonly file: string,
     private readonly ctx: LockContext,
+    private readonly oneshot = false,
   ) {
     this.lockDir = `${file}.lock`
     this.pidFile = `${file}.pid`
     this.writer = new AtomicWriter(ctx.fs)
   }
 
-  static async acquire(file: string, ctx: LockContext): Promise<StoreLock> {
-    const lock = new StoreLock(file, ctx)
+  static async acquire(file: string, ctx: LockContext, opts: AcquireOptions = {}): Promise<StoreLock> {
+    const lock = new StoreLock(file, ctx, opts.oneshot)
     try {
       await lock.take(0)
       return lock
     } catch (err) {
       if (errnoCode(err) !== 'ELOCKED') throw err
+    }
+    const holder = await lock.readHolder()
+    if (holder?.oneshot && isAlive(holder.pid)) {
+      if (await lock.waitForOneshot(holder.pid)) return lock
     }
     const pid = await lock.readPid()
     if (pid === undefined || isAlive(pid)) throw new StoreLockedError(file, pid)
@@ -93,10 +109,36 @@ export class StoreLock {
     throw new StoreLockedError(this.file, await this.readPid())
   }
 
+  /** Polls for the lock while a one-shot holds it; false when it did not let go in time (or a daemon took it). */
+  private async waitForOneshot(pid: number): Promise<boolean> {
+    const { clock, logger } = this.ctx
+    logger.info(`the store is held by a one-shot change (pid ${pid}); waiting for it`, { pid })
+    const deadline = clock.now() + ONESHOT_WAIT_MS
+    while (clock.now() < deadline) {
+      await clock.sleep(50)
+      try {
+        await this.take(0)
+        return true
+      } catch (err) {
+        if (errnoCode(err) !== 'ELOCKED') throw err
+        const holder = await this.readHolder()
+        // The lock is someone else's now, and not a one-shot's: stop waiting.
+        if (holder && !holder.oneshot && isAlive(holder.pid)) return false
+      }
+    }
+    return false
+  }
+
   async readPid(): Promise<number | undefined> {
+    return (await this.readHolder())?.pid
+  }
+
+  /** The pid file: "<pid>" for a daemon, "<pid> oneshot" for a one-shot change. */
+  async readHolder(): Promise<{ pid: number; oneshot: boolean } | undefined> {
     const bytes = await readIfExists(this.ctx.fs, this.pidFile).catch(() => undefined)
-    const pid = Number.parseInt(bytes?.toString('utf8').trim() ?? '', 10)
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined
+    const [first, mark] = (bytes?.toString('utf8').trim() ?? '').split(/\s+/)
+    const pid = Number.parseInt(first ?? '', 10)
+    return Number.isSafeInteger(pid) && pid > 0 ? { pid, oneshot: mark === ONESHOT_MARK } : undefined
   }
 
   private async take(retries: number): Promise<void> {
@@ -111,7 +153,7 @@ export class StoreLock {
     })
     this.releaseFn = release
     try {
-      await this.writer.write(this.pidFile, `${process.pid}\n`)
+      await this.writer.write(this.pidFile, this.oneshot ? `${process.pid} ${ONESHOT_MARK}\n` : `${process.pid}\n`)
     } catch (err) {
       await release().catch(() => {})
       throw err

@@ -5,6 +5,7 @@ import { describeInvalid, encodeAtRest } from './codec.js'
 import { KeyCache, newSalt, type Kdf } from './crypto.js'
 import { AtomicWriter, ensureStoreDir, exists, nodeFs, removeStaleTemps, type StoreFs } from './fs.js'
 import { loadStore, type Loaded } from './load.js'
+import { makeSealer, type Sealer } from './sealer.js'
 import { StoreLock } from './lock.js'
 import { SerialQueue } from './serial-queue.js'
 import type { StoreData } from './schema.js'
@@ -22,6 +23,8 @@ export interface StoreOptions {
   wallClock?: Clock
   /** Default true: hold the store lock for the store's life. */
   lock?: boolean
+  /** A short-lived holder (`--oneshot`): marked in the pid file so a starting daemon waits for it. */
+  oneshot?: boolean
   /** Seams for tests: failure injection and counting key derivations. */
   fs?: StoreFs
   kdf?: Kdf
@@ -73,7 +76,7 @@ export class AccountStore {
     const opts = { ...options, fs: options.fs ?? nodeFs }
     const file = resolve(opts.file)
     await ensureStoreDir(opts.fs, dirname(file), opts.logger)
-    const lock = opts.lock === false ? undefined : await StoreLock.acquire(file, opts)
+    const lock = opts.lock === false ? undefined : await StoreLock.acquire(file, opts, { oneshot: opts.oneshot })
     try {
       // Without the lock another writer may own these temps.
       if (lock) await removeStaleTemps(opts.fs, file, opts.logger)
@@ -104,6 +107,11 @@ export class AccountStore {
 
   get encrypted(): boolean {
     return this.keys !== undefined
+  }
+
+  /** Seals files kept beside the store (the usage history) the way the store itself is sealed. */
+  sealer(version: number): Sealer {
+    return makeSealer(this.keys, this.salt, version)
   }
 
   get recoveredFrom(): string | undefined {

@@ -110,3 +110,23 @@ describe('daemon start | status | stop', () => {
     expect(statusAfter.code).toBe(3)
   })
 })
+
+describe('daemon restart (no service installed)', () => {
+  const dirs = dirsFor()
+  const cli = (args: string[]) => runCli(args, { env: dirs.env, timeoutMs: 40_000 })
+
+  it('replaces the running daemon with a new process, and starts one when none runs', async () => {
+    const first = json<{ pid: number }>(await cli(['daemon', 'start', '--json']))
+    startedPids.add(first.pid)
+    const r = await cli(['daemon', 'restart', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const restarted = json<{ previousPid: number; pid: number }>(r)
+    startedPids.add(restarted.pid)
+    expect(restarted.previousPid).toBe(first.pid)
+    expect(restarted.pid).not.toBe(first.pid)
+    await until(() => processGone(first.pid), 'the old daemon to exit')
+    expect(daemonsOn(dirs.socketPath)).toEqual([restarted.pid])
+    expect((await cli(['daemon', 'stop'])).code).toBe(0)
+    await until(() => processGone(restarted.pid), 'the new daemon to exit')
+  }, 60_000)
+})

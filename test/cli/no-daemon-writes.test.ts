@@ -2,7 +2,8 @@
  * Account changes from the CLI while no daemon runs: applied under the store's
  * lock by the daemon binary in one-shot mode, never by the CLI opening the file.
  */
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { silentLogger, systemClock } from '../../daemon/deps.js'
 import { AccountStore } from '../../daemon/store/store.js'
@@ -11,6 +12,9 @@ import { cleanup, makeDirs, startDaemon } from '../helpers/daemon.js'
 import { json, killStrayClis, runCli } from './run.js'
 
 const dirs = makeDirs()
+// A machine with a store folder of its own: with an explicit socket and none, the CLI would take the
+// socket for another machine's daemon and change nothing here.
+mkdirSync(dirname(dirs.storeFile), { recursive: true, mode: 0o700 })
 afterAll(() => {
   killStrayClis()
   cleanup(dirs)
@@ -44,7 +48,7 @@ describe('CLI account changes with no daemon running', () => {
     expect((await runCli(['list'], { env: dirs.env })).code).toBe(3)
   }, 60_000)
 
-  it('a change while another process holds the store lock fails at once, naming it', async () => {
+  it('a change while another process (not an answering daemon) holds the store lock fails, naming it', async () => {
     const holder = await AccountStore.open({ file: dirs.storeFile, logger: silentLogger, clock: systemClock })
     try {
       const r = await runCli(['add-tokens'], { env: dirs.env, input: JSON.stringify(tokens(3)) })

@@ -4,24 +4,32 @@
  * without waiting on clients that keep sockets open (a test must never hang on close).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 
 export interface Listening {
   server: Server
-  /** http://127.0.0.1:PORT, no trailing slash. */
+  /** http://127.0.0.1:PORT (https://localhost:PORT with TLS), no trailing slash. */
   origin: string
   close(): Promise<void>
 }
 
-export async function listenLoopback(handler: Handler): Promise<Listening> {
-  const server = createServer((req, res) => {
+/** PEM key and certificate for an HTTPS fake (see tls.ts for a test CA). */
+export interface TlsFiles {
+  key: string
+  cert: string
+}
+
+export async function listenLoopback(handler: Handler, tls?: TlsFiles): Promise<Listening> {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     Promise.resolve(handler(req, res)).catch((err: unknown) => {
       // A bug in a fake must surface as a loud 500, not as a hung request.
       if (!res.headersSent) sendJson(res, 500, { error: { message: `fake server bug: ${String(err)}` } })
       else res.destroy()
     })
-  })
+  }
+  const server: Server = tls ? createHttpsServer(tls, onRequest) : createServer(onRequest)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve())
@@ -30,7 +38,8 @@ export async function listenLoopback(handler: Handler): Promise<Listening> {
   if (address === null || typeof address === 'string') throw new Error('fake server has no TCP address')
   return {
     server,
-    origin: `http://127.0.0.1:${address.port}`,
+    // A certificate names a host, so HTTPS fakes are reached as localhost.
+    origin: tls ? `https://localhost:${address.port}` : `http://127.0.0.1:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -5,7 +5,7 @@
  * scripted to fail in every way the daemon must classify.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { header, listenLoopback, parseFields, readBody, sendJson, str, type Listening } from './http.js'
+import { header, listenLoopback, parseFields, readBody, sendJson, str, type Listening, type TlsFiles } from './http.js'
 import {
   authorizeEndpoint,
   deviceTokenEndpoint,
@@ -34,6 +34,8 @@ export interface FakeIssuerOptions {
   slowMs?: number
   /** Which redirect_uris /oauth/authorize accepts; default http://localhost|127.0.0.1:*\/auth/callback. */
   allowRedirect?: (uri: string) => boolean
+  /** Serve HTTPS with this key and certificate (origin https://localhost:PORT), e.g. for proxy tests. */
+  tls?: TlsFiles
 }
 
 export interface IssuerCall {
@@ -88,7 +90,7 @@ export class FakeIssuer {
 
   static async start(opts: FakeIssuerOptions = {}): Promise<FakeIssuer> {
     const issuer = new FakeIssuer(opts)
-    issuer.http = await listenLoopback((req, res) => issuer.handle(req, res))
+    issuer.http = await listenLoopback((req, res) => issuer.handle(req, res), opts.tls)
     return issuer
   }
 

@@ -3,6 +3,7 @@ import { resolveConfig } from '../../daemon/config.js'
 import type { Clock, FetchFn } from '../../daemon/deps.js'
 import type { StoreFs } from '../../daemon/store/fs.js'
 import { createLogger } from '../../daemon/log/logger.js'
+import type { NotifySpawn } from '../../daemon/usage/notifier.js'
 import { RpcClient } from '../../client/rpc/client.js'
 import { cleanup, makeDirs, type TestDirs } from './daemon.js'
 
@@ -24,6 +25,8 @@ export async function startTestApp(
     fs?: StoreFs
     dirs?: TestDirs
     noKeepAlive?: boolean
+    notifySpawn?: NotifySpawn
+    platform?: string
   } = {},
 ): Promise<TestApp> {
   const dirs = opts.dirs ?? makeDirs(opts.env)
@@ -37,6 +40,9 @@ export async function startTestApp(
     fetch: opts.fetch,
     fs: opts.fs,
     noKeepAlive: opts.noKeepAlive,
+    // No test raises a real desktop notification.
+    notifySpawn: opts.notifySpawn ?? (() => Promise.resolve(false)),
+    platform: opts.platform,
   })
   const connect = (): Promise<RpcClient> => RpcClient.connect({ socketPath: dirs.socketPath, timeoutMs: 20_000 })
   const client = await connect()

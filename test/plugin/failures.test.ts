@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MARKER_KEY, resolveConfig } from '../../client/plugin/config.js'
 import { buildHooks } from '../../client/plugin/hooks.js'
@@ -99,6 +100,8 @@ describe('plugin fetch: failure answers are HTTP responses OpenCode can show', (
   it('daemon unreachable: the plugin starts it the way `daemon start` does, and the request is served', async () => {
     backend = await startFakeBackend()
     dirs = makeDirs({ OPENCODE_MULTI_AUTH_CHATGPT_BASE_URL: backend.url })
+    // This machine has a store folder of its own (else an explicit socket means a forwarded, remote daemon).
+    mkdirSync(dirname(dirs.storeFile), { recursive: true, mode: 0o700 })
     expect(existsSync(dirs.socketPath)).toBe(false)
     const { fetch, baseURL, dispose } = await loadFetch(dirs.env)
     const res = await callResponses({ fetch, baseURL }, openCodeBody())

@@ -68,7 +68,7 @@ describe('RpcClient', () => {
     const err = await RpcClient.connect({ socketPath: path }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ProtocolSkewError)
     expect((err as Error).message).toContain(`protocol ${PROTOCOL_VERSION + 1}`)
-    expect((err as Error).message).toMatch(/daemon stop/)
+    expect((err as Error).message).toMatch(/daemon restart/)
     // The same daemon with the right version is accepted.
     const ok = await fakeDaemon((req) => ({ jsonrpc: '2.0', id: req.id, result: status(PROTOCOL_VERSION) }))
     const client = await RpcClient.connect({ socketPath: ok.path })

@@ -36,6 +36,7 @@ function printSettings(cli: Cli, s: Settings, key?: string): void {
       ['preferProAccounts', String(s.preferProAccounts)],
       ['refreshAheadMs', `${s.refreshAheadMs} (${showMs(s.refreshAheadMs)})`],
       ['idleRefreshMs', `${s.idleRefreshMs} (${showMs(s.idleRefreshMs)})`],
+      ['proxy', s.proxy ? s.proxy.replace(/\/\/[^@/]*@/, '//***@') : '(none; HTTPS_PROXY/HTTP_PROXY apply if set)'],
     ]),
   )
 }

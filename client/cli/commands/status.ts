@@ -4,6 +4,12 @@ import { printJson } from '../output.js'
 import type { Action } from '../program.js'
 import { accountsTable } from './accounts.js'
 import { describeForce } from './use.js'
+import type { UsageResult } from '../../../protocol/usage.js'
+import { accountRunwayWords, poolRunwayWords } from '../usage-format.js'
+
+function runwayOf(u: UsageResult): Record<string, unknown> {
+  return { pool: u.pool.runway, accounts: u.accounts.map((a) => ({ alias: a.alias, ...a.runway })) }
+}
 
 export function registerStatus(program: Command, run: Action): void {
   program
@@ -13,10 +19,12 @@ export function registerStatus(program: Command, run: Action): void {
     .action(
       run(async (opts: GlobalOptions) => {
         const cli = makeCli(opts)
-        const [status, { accounts }, rotation] = await Promise.all([
+        const [status, { accounts }, rotation, usage] = await Promise.all([
           cli.call('daemon.status', {}),
           cli.call('accounts.list', {}),
           cli.call('rotation.get', {}),
+          // The runway only; a daemon from before usage history has none to give.
+          cli.call('usage.get', { since: Date.now() - 3_600_000 }).catch(() => undefined),
         ])
         if (cli.out.json) {
           return printJson(cli.out, {
@@ -25,6 +33,7 @@ export function registerStatus(program: Command, run: Action): void {
             force: status.force,
             order: rotation.order,
             accounts,
+            ...(usage ? { runway: runwayOf(usage) } : {}),
           })
         }
         // The strategy is the daemon's answer, never a constant (seed fix A2).
@@ -37,6 +46,12 @@ export function registerStatus(program: Command, run: Action): void {
         cli.out.print(`Daemon: pid ${status.pid}, ${status.accountCount} account(s), store ${status.storePath}`)
         cli.out.print('')
         cli.out.print(accounts.length ? accountsTable(cli.out, accounts, status.activeAlias) : 'no accounts yet')
+        if (usage && usage.accounts.length) {
+          cli.out.print('')
+          cli.out.print('Runway:')
+          for (const a of usage.accounts) cli.out.print(`  ${a.alias}: ${accountRunwayWords(a.runway, usage.now)}`)
+          cli.out.print(`  pool: ${poolRunwayWords(usage.pool.runway, usage.now)}`)
+        }
       }),
     )
 }

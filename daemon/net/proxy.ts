@@ -1,0 +1,61 @@
+import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici'
+import type { FetchFn, Logger } from '../deps.js'
+
+/**
+ * Outbound HTTP through the user's proxy. Node 20's fetch ignores
+ * HTTPS_PROXY/HTTP_PROXY/NO_PROXY; undici's EnvHttpProxyAgent honours them
+ * (CONNECT for https, so TLS is still verified end to end against the origin,
+ * with NODE_EXTRA_CA_CERTS for a private CA). The `proxy` setting, when set,
+ * wins over the environment for both schemes; NO_PROXY still applies.
+ */
+export interface ProxyOptions {
+  env: Record<string, string | undefined>
+  /** The `proxy` setting, read per call so a change applies without a restart. */
+  setting: () => string | undefined
+  logger: Logger
+  /** Used when no proxy is in effect. */
+  direct: FetchFn
+}
+
+const pick = (env: Record<string, string | undefined>, upper: string): string | undefined =>
+  env[upper.toLowerCase()] || env[upper] || undefined
+
+export function hasProxyEnv(env: Record<string, string | undefined>): boolean {
+  return Boolean(pick(env, 'HTTPS_PROXY') || pick(env, 'HTTP_PROXY'))
+}
+
+/** What a log line may say about a proxy URL: no user or password. */
+export function describeProxy(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.protocol}//${u.host}`
+  } catch {
+    return '(invalid proxy URL)'
+  }
+}
+
+export function proxiedFetch(opts: ProxyOptions): FetchFn {
+  const noProxy = pick(opts.env, 'NO_PROXY')
+  const fromEnv = hasProxyEnv(opts.env) ? new EnvHttpProxyAgent() : undefined
+  let cached: { url: string; agent: Dispatcher } | undefined
+  const agentFor = (): Dispatcher | undefined => {
+    const url = opts.setting()?.trim()
+    if (!url) return fromEnv
+    if (cached?.url !== url) {
+      void cached?.agent.close().catch(() => {})
+      cached = { url, agent: new EnvHttpProxyAgent({ httpProxy: url, httpsProxy: url, noProxy }) }
+      opts.logger.info('outbound calls go through the proxy setting', { proxy: describeProxy(url) })
+    }
+    return cached.agent
+  }
+  if (fromEnv) opts.logger.info('outbound calls honour the proxy environment (HTTPS_PROXY/HTTP_PROXY/NO_PROXY)')
+  const viaProxy = (input: Parameters<FetchFn>[0], init?: Parameters<FetchFn>[1]): Promise<Response> => {
+    const dispatcher = agentFor()
+    if (!dispatcher) return opts.direct(input, init)
+    const url = input instanceof Request ? input.url : input
+    // undici's own fetch: Node 20's bundled one may not take a dispatcher from this undici version.
+    const undiciInit = { ...init, dispatcher } as unknown as Parameters<typeof undiciFetch>[1]
+    return undiciFetch(url, undiciInit) as Promise<unknown> as Promise<Response>
+  }
+  return viaProxy
+}

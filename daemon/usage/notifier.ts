@@ -1,0 +1,62 @@
+import { spawn as nodeSpawn } from 'node:child_process'
+import { alertEventSchema, describeAlert, notifierCommand } from '../../protocol/alerts.js'
+import type { DaemonEvent } from '../../protocol/events.js'
+import type { Logger } from '../deps.js'
+
+/** How a notifier is started; tests pass a fake. Resolves false when the command is not there. */
+export type NotifySpawn = (command: string, args: string[]) => Promise<boolean>
+
+/** What a desktop notifier needs from the environment, and nothing else (never the passphrase). */
+const SESSION_VARS = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'DISPLAY',
+  'WAYLAND_DISPLAY',
+  'DBUS_SESSION_BUS_ADDRESS',
+  'XDG_RUNTIME_DIR',
+]
+
+export function nodeNotifySpawn(env: Record<string, string | undefined>): NotifySpawn {
+  const childEnv: Record<string, string> = {}
+  for (const k of SESSION_VARS) if (env[k] !== undefined) childEnv[k] = env[k]
+  return (command, args) =>
+    new Promise((resolve) => {
+      try {
+        const child = nodeSpawn(command, args, { stdio: 'ignore', env: childEnv, cwd: '/' })
+        child.once('error', (err: NodeJS.ErrnoException) => resolve(err.code !== 'ENOENT'))
+        child.once('spawn', () => resolve(true))
+      } catch {
+        resolve(false)
+      }
+    })
+}
+
+/**
+ * The daemon's own desktop notifications (setting `notify`): one per alert. A missing
+ * notifier is said once in the log, then not tried again until the daemon restarts.
+ */
+export class DesktopNotifier {
+  private missing = false
+
+  constructor(
+    private readonly deps: { spawn: NotifySpawn; platform: string; logger: Logger; enabled: () => boolean },
+  ) {}
+
+  async notify(event: DaemonEvent): Promise<void> {
+    if (this.missing || !this.deps.enabled()) return
+    const alert = alertEventSchema.safeParse(event)
+    if (!alert.success) return
+    const { title, text } = describeAlert(alert.data)
+    const cmd = notifierCommand(this.deps.platform, title, text)
+    if (!cmd) {
+      this.missing = true
+      this.deps.logger.warn(`notify is on, but there is no desktop notifier for ${this.deps.platform}`)
+      return
+    }
+    if (!(await this.deps.spawn(cmd.command, cmd.args))) {
+      this.missing = true
+      this.deps.logger.warn(`notify is on, but ${cmd.command} is not installed; alerts go to subscribers only`)
+    }
+  }
+}
