@@ -220,7 +220,9 @@ export class AccountStore {
         // The write is durable: a counter whose account this update removed must not undo that.
         try {
           replay(next)
-        } catch {}
+        } catch {
+          // A replay that throws (its account is gone) changes nothing worth keeping.
+        }
       }
     } finally {
       this.touchedDuringWrite = undefined
