@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, printed as tables. No assertions: numbers are for people. */
 import { run as daemonBench } from './daemon-bench.js'
+import { run as mintDurable } from './mint-durable.js'
 import { run as scaleBench } from './scale-bench.js'
 import { benchDaemonCommand } from './daemon-proc.js'
 
@@ -12,6 +13,7 @@ console.log(
   `opencode-multi-auth bench — node ${process.version}, ${new Date().toISOString()}, daemon from ${benchDaemonCommand().label}${quick ? ', quick' : ''}`,
 )
 await daemonBench()
+await mintDurable()
 await scaleBench({ quick })
 try {
   const codex = (await import('./codex-adopt.js')) as { run?: (o?: { changes?: number }) => Promise<void> }

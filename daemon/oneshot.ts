@@ -25,7 +25,7 @@ export async function runOneshot(config: DaemonConfig, logger: DaemonLogger, req
     })
     // Only the one-shot subset: every other method needs a running daemon.
     const allowed: HandlersFor<OneshotMethod> = pick(all, ONESHOT_METHODS)
-    const ctx: CallContext = { notify: () => {}, onClose: () => {} }
+    const ctx: CallContext = { notify: () => {}, onClose: () => {}, setSubscription: (off) => off() }
     return JSON.stringify(await receiveLine(createDispatcher(allowed, logger), requestLine, ctx))
   })
 }

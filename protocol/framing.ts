@@ -21,6 +21,11 @@ export class LineDecoder {
 
   constructor(private readonly maxBytes = MAX_FRAME_BYTES) {}
 
+  /** Bytes of an unterminated frame held for the next push. */
+  get buffered(): number {
+    return this.pending
+  }
+
   /** Returns the complete lines in `chunk`; throws FrameTooLargeError past the cap. */
   push(chunk: Uint8Array): string[] {
     const lines: string[] = []

@@ -24,6 +24,8 @@ export class RpcClient {
   private readonly rpc: JSONRPCClient
   private readonly listeners = new Set<(e: DaemonEvent) => void>()
   private closedWith: Error | undefined
+  /** An error the daemon sent with no id (refused, oversized frame) just before it hung up. */
+  private farewell: RpcError | undefined
   private readonly closeListeners = new Set<(err?: Error) => void>()
 
   private constructor(
@@ -49,7 +51,8 @@ export class RpcClient {
     })
     const onGone = (err?: Error): void => {
       if (this.closedWith) return
-      this.closedWith = new DaemonNotRunningError(opts.socketPath, err ? err.message : 'connection closed')
+      this.closedWith =
+        this.farewell ?? new DaemonNotRunningError(opts.socketPath, err ? err.message : 'connection closed')
       this.rpc.rejectAllPendingRequests(this.closedWith.message)
       for (const fn of this.closeListeners) fn(this.closedWith)
     }
@@ -92,6 +95,11 @@ export class RpcClient {
     if (msg && typeof msg === 'object' && 'method' in msg) {
       const m = msg as { method: string; params?: unknown }
       if (m.method === EVENT_NOTIFICATION) for (const fn of this.listeners) fn(m.params as DaemonEvent)
+      return
+    }
+    const r = msg as { id?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } }
+    if (r.id === null && r.error && typeof r.error.code === 'number' && typeof r.error.message === 'string') {
+      this.farewell = new RpcError(r.error.code, r.error.message, r.error.data)
       return
     }
     this.rpc.receive(msg as JSONRPCResponse)

@@ -36,7 +36,8 @@ export class AccountService {
   view(alias: string): AccountView {
     const data = this.store.data
     const acc = requireAccount(data, alias)
-    return toView(alias, acc, this.clock.now(), readSettings(data).accountWeights[alias])
+    const weights = readSettings(data).accountWeights
+    return toView(alias, acc, this.clock.now(), Object.hasOwn(weights, alias) ? weights[alias] : undefined)
   }
 
   list(): AccountView[] {

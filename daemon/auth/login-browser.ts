@@ -1,7 +1,7 @@
 /**
  * Browser sign-in, as the Codex CLI does it (REFERENCE.md, OAuth): PKCE S256,
  * a random `state` that the callback must carry back, and a callback server on
- * 127.0.0.1. The port is chosen (1455, else 1457) before the URL exists, so
+ * 127.0.0.1 and ::1 (the redirect says localhost). The port is chosen (1455, else 1457) before the URL exists, so
  * the redirect in the URL the user sees always matches the server listening.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
@@ -130,49 +130,69 @@ export async function startBrowserLogin(opts: BrowserLoginOptions): Promise<Brow
       )
     }
   }
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     handler(req, res).catch(() => {
       if (!res.headersSent) send(res, 500, errorPage('Sign-in failed', 'Internal error'))
     })
-  })
-  const port = await listenOnFirstFree(server, opts.ports)
+  }
+  // The redirect says `localhost`, which a browser may resolve to ::1 first: listen
+  // there too, so no other process on [::1]:port can take the code and state.
+  const servers = [createServer(serve), createServer(serve)] as const
+  const port = await listenOnFirstFree(servers, opts.ports)
   redirectUri = `http://localhost:${port}${CALLBACK_PATH}`
   return {
     url: authorizeUrl({ issuer: opts.issuer, clientId: opts.clientId, redirectUri, challenge: pkce.challenge, state }),
     redirectUri,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Stop listening now (the port is free for the next sign-in), but let a page
-        // being answered finish: every page is sent with Connection: close.
-        const force = setTimeout(() => server.closeAllConnections(), 2000)
-        force.unref()
-        server.close(() => {
-          clearTimeout(force)
-          resolve()
-        })
-        server.closeIdleConnections()
-      }),
+    close: async () => {
+      await Promise.all(servers.map(closeGently))
+    },
   }
 }
 
-async function listenOnFirstFree(server: Server, ports: readonly number[]): Promise<number> {
-  for (const port of ports) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const onError = (): void => resolve(false)
-      server.once('error', onError)
-      server.listen(port, '127.0.0.1', () => {
-        server.removeListener('error', onError)
-        resolve(true)
-      })
+/** Stop listening now (the port is free for the next sign-in), but let a page being answered finish. */
+function closeGently(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve()
+  return new Promise<void>((resolve) => {
+    // Every page is sent with Connection: close.
+    const force = setTimeout(() => server.closeAllConnections(), 2000)
+    force.unref()
+    server.close(() => {
+      clearTimeout(force)
+      resolve()
     })
-    if (ok) {
-      const addr = server.address()
-      if (addr && typeof addr === 'object') return addr.port
-    }
+    server.closeIdleConnections()
+  })
+}
+
+/** Resolves with the listen error's code, or undefined once listening. */
+function listenOn(server: Server, port: number, host: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const onError = (err: NodeJS.ErrnoException): void => resolve(err.code ?? 'error')
+    server.once('error', onError)
+    server.listen({ port, host, ipv6Only: host === '::1' }, () => {
+      server.removeListener('error', onError)
+      resolve(undefined)
+    })
+  })
+}
+
+/** No IPv6 on this machine: nobody can listen on ::1 either, so 127.0.0.1 alone is safe. */
+const NO_IPV6 = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EPROTONOSUPPORT'])
+
+async function listenOnFirstFree(servers: readonly [Server, Server], ports: readonly number[]): Promise<number> {
+  const [v4, v6] = servers
+  for (const port of ports) {
+    if ((await listenOn(v4, port, '127.0.0.1')) !== undefined) continue
+    const addr = v4.address()
+    if (!addr || typeof addr !== 'object') continue
+    const v6Error = await listenOn(v6, addr.port, '::1')
+    if (v6Error === undefined || NO_IPV6.has(v6Error)) return addr.port
+    // Someone holds [::1]:port: a browser going to localhost might reach them. Busy.
+    await closeGently(v4)
   }
   throw new PortsBusyError(
-    `ports ${ports.join(', ')} on 127.0.0.1 are all busy (is another sign-in running, e.g. \`codex login\`?)`,
+    `ports ${ports.join(', ')} on localhost (127.0.0.1 and ::1) are all busy (is another sign-in running, e.g. \`codex login\`?)`,
   )
 }
 

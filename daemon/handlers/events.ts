@@ -6,7 +6,8 @@ export function eventHandlers(c: Components) {
   return {
     'events.subscribe': ({ topics }, ctx) => {
       const off = c.bus.subscribe(topics, (event) => ctx.notify(EVENT_NOTIFICATION, event))
-      ctx.onClose(off)
+      // One per connection: a second subscribe replaces the first instead of stacking up.
+      ctx.setSubscription(off)
       return { subscribed: topics && topics.length ? topics : ['*'] }
     },
   } satisfies Partial<Handlers>

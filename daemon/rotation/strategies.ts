@@ -105,7 +105,8 @@ export function randomOrder(deps: StrategyDeps): RotationStrategy {
 
 /** settings.accountWeights, else the account's own weight, else an equal share. */
 export function weightOf(alias: string, ctx: StrategyContext): number {
-  const fromSettings = ctx.settings.accountWeights[alias]
+  const weights = ctx.settings.accountWeights
+  const fromSettings = Object.hasOwn(weights, alias) ? weights[alias] : undefined
   if (fromSettings !== undefined) return fromSettings
   const own = ctx.data.accounts[alias]?.weight
   if (own !== undefined && own > 0) return own

@@ -17,6 +17,11 @@ export interface CallContext {
   notify(method: string, params: unknown): void
   /** Runs when the caller's connection closes. */
   onClose(fn: () => void): void
+  /**
+   * Makes `off` this connection's one event subscription: a previous one is
+   * ended first, and `off` runs when the connection closes.
+   */
+  setSubscription(off: () => void): void
 }
 
 export type Handler<M extends MethodName> = (
@@ -94,6 +99,15 @@ async function receiveOne(
   return (await server.receive(payload as JSONRPCRequest, ctx)) as JSONRPCResponse | null
 }
 
+export interface LineOptions {
+  /** Entries a batch may hold; a longer batch is refused whole with -32600. */
+  maxBatch?: number
+  /** Runs each call (batch entries one by one), e.g. through a per-connection limit. */
+  run?: <T>(call: () => Promise<T>) => Promise<T>
+}
+
+const direct = <T>(call: () => Promise<T>): Promise<T> => call()
+
 /**
  * One NDJSON line in, the answer out (null for notifications). The library's
  * receiveJSON answers `null` with a parse error, echoes ids that are not ids
@@ -103,15 +117,27 @@ export async function receiveLine(
   server: JSONRPCServer<CallContext>,
   line: string,
   ctx: CallContext,
+  opts: LineOptions = {},
 ): Promise<JSONRPCResponse | JSONRPCResponse[] | null> {
+  const run = opts.run ?? direct
   let payload: unknown
   try {
     payload = JSON.parse(line)
   } catch {
     return parseErrorResponse()
   }
-  if (!Array.isArray(payload)) return receiveOne(server, payload, ctx)
+  if (!Array.isArray(payload)) return run(() => receiveOne(server, payload, ctx))
   if (payload.length === 0) return invalidRequest()
-  const answers = (await Promise.all(payload.map((p) => receiveOne(server, p, ctx)))).filter((r) => r !== null)
+  if (opts.maxBatch !== undefined && payload.length > opts.maxBatch) {
+    return createJSONRPCErrorResponse(
+      null,
+      ErrorCode.INVALID_REQUEST,
+      `a batch may hold at most ${opts.maxBatch} calls (this one held ${payload.length}); split it`,
+      { maxBatch: opts.maxBatch },
+    )
+  }
+  const answers = (await Promise.all(payload.map((p) => run(() => receiveOne(server, p, ctx))))).filter(
+    (r) => r !== null,
+  )
   return answers.length ? answers : null
 }

@@ -1,19 +1,28 @@
 import { promises as fs } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import type { JSONRPCServer } from 'json-rpc-2.0'
-import { encodeFrame, FrameTooLargeError, LineDecoder } from '../../protocol/framing.js'
+import { encodeFrame } from '../../protocol/framing.js'
 import { ErrorCode } from '../../protocol/errors.js'
-import type { Logger } from '../deps.js'
-import { receiveLine, type CallContext } from './dispatch.js'
-import { prepareSocketDir, probeSocket, SocketSetupError } from './socket-path.js'
+import { systemClock, type Clock, type Logger } from '../deps.js'
+import { Connection, type PartialBudget } from './connection.js'
+import type { CallContext } from './dispatch.js'
+import { DEFAULT_LIMITS, type ServerLimits } from './limits.js'
+import { prepareSocketDir, probeSocket, removeStaleSocket, SocketSetupError } from './socket-path.js'
 
-/** Unread bytes a connection may pile up before it is dropped (events only: answers are bounded by calls). */
-export const MAX_SUBSCRIBER_BACKLOG = 4 * 1024 * 1024
+/** Unread event bytes a subscriber may pile up before it is dropped. */
+export const MAX_SUBSCRIBER_BACKLOG = DEFAULT_LIMITS.maxEventBacklogBytes
+
+/** Refused connections are logged at most this often (a flood must not flood the log). */
+const REFUSAL_LOG_MS = 60_000
 
 export interface SocketServerOptions {
   path: string
   dispatcher: JSONRPCServer<CallContext>
   logger: Logger
+  clock?: Clock
+  /** Overrides of the per-connection and server-wide bounds (tests use small ones). */
+  limits?: Partial<ServerLimits>
+  /** Old name of limits.maxEventBacklogBytes. */
   maxBacklogBytes?: number
   /** How long shutdown waits for in-flight calls before closing connections. */
   drainMs?: number
@@ -24,11 +33,24 @@ export interface SocketServerOptions {
 /** Unix-socket NDJSON transport around the JSON-RPC dispatcher. */
 export class SocketServer {
   private server: Server | undefined
-  private readonly sockets = new Set<Socket>()
+  private readonly sockets = new Map<Socket, Connection>()
   private inFlight = 0
   private drained: (() => void) | undefined
+  private readonly limits: ServerLimits
+  private readonly clock: Clock
+  private readonly budget: PartialBudget
+  private refused = 0
+  private refusalLoggedAt = -Infinity
 
-  constructor(private readonly opts: SocketServerOptions) {}
+  constructor(private readonly opts: SocketServerOptions) {
+    this.limits = {
+      ...DEFAULT_LIMITS,
+      ...(opts.maxBacklogBytes === undefined ? {} : { maxEventBacklogBytes: opts.maxBacklogBytes }),
+      ...opts.limits,
+    }
+    this.clock = opts.clock ?? systemClock
+    this.budget = { held: 0, max: this.limits.maxPartialBytesTotal }
+  }
 
   async listen(): Promise<void> {
     const { path, logger } = this.opts
@@ -37,10 +59,11 @@ export class SocketServer {
     const state = await probeSocket(path)
     if (state === 'live') throw new SocketSetupError(`a daemon is already answering on ${path}`)
     if (state === 'stale') {
-      logger.warn('removing a stale socket left by a previous daemon', { path })
-      await fs.rm(path, { force: true })
+      await removeStaleSocket(path)
+      logger.warn('removed a stale socket left by a previous daemon', { path })
     }
-    const server = createServer((socket) => this.accept(socket))
+    // Half-open: a client that ends its side after its requests still gets the answers.
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket))
     this.server = server
     // umask keeps the socket private from the moment it exists; chmod makes sure.
     const oldMask = process.umask(0o177)
@@ -77,66 +100,57 @@ export class SocketServer {
     return this.sockets.size
   }
 
-  private accept(socket: Socket): void {
-    const { logger } = this.opts
-    this.sockets.add(socket)
-    const decoder = new LineDecoder()
-    let closing = false
-    const closers: (() => void)[] = []
-    const send = (msg: unknown): void => {
-      if (!socket.destroyed && socket.writable) socket.write(encodeFrame(msg))
-    }
-    const ctx: CallContext = {
-      notify: (method, params) => {
-        // A subscriber that stopped reading must not make the daemon buffer without end.
-        if (socket.writableLength > (this.opts.maxBacklogBytes ?? MAX_SUBSCRIBER_BACKLOG)) {
-          logger.warn('closing a subscriber that stopped reading its events', { backlogBytes: socket.writableLength })
-          socket.destroy()
-          return
-        }
-        send({ jsonrpc: '2.0', method, params })
-      },
-      onClose: (fn) => closers.push(fn),
-    }
-    socket.on('data', (chunk: Buffer) => {
-      let lines: string[]
-      // Nothing more is read from a connection we are closing for an oversized frame.
-      if (closing) return
-      try {
-        lines = decoder.push(chunk)
-      } catch (err) {
-        if (!(err instanceof FrameTooLargeError)) throw err
-        closing = true
-        logger.warn('closing a connection that sent an oversized frame', { bytes: err.size })
-        send({ jsonrpc: '2.0', id: null, error: { code: ErrorCode.INVALID_REQUEST, message: err.message } })
-        socket.end()
-        socket.destroySoon()
-        return
-      }
-      for (const line of lines) void this.handle(line, ctx, send)
-    })
-    socket.on('error', () => {
-      // A client that vanishes mid-call is not our problem; 'close' cleans up.
-    })
-    socket.on('close', () => {
-      this.sockets.delete(socket)
-      for (const fn of closers) fn()
-    })
+  /** Unterminated input held across all connections (bytes). */
+  get partialBytes(): number {
+    return this.budget.held
   }
 
-  private async handle(line: string, ctx: CallContext, send: (msg: unknown) => void): Promise<void> {
-    this.inFlight++
-    try {
-      const response = await receiveLine(this.opts.dispatcher, line, ctx)
-      if (response) send(response)
-    } catch (err) {
-      this.opts.logger.error('failed to dispatch a request', {
-        error: err instanceof Error ? err.message : String(err),
+  private accept(socket: Socket): void {
+    if (this.sockets.size >= this.limits.maxConnections) return this.refuse(socket)
+    const conn = new Connection(socket, {
+      dispatcher: this.opts.dispatcher,
+      logger: this.opts.logger,
+      clock: this.clock,
+      limits: this.limits,
+      budget: this.budget,
+      onCalls: (delta) => {
+        this.inFlight += delta
+        if (this.inFlight === 0) this.drained?.()
+      },
+    })
+    this.sockets.set(socket, conn)
+    socket.on('close', () => this.sockets.delete(socket))
+  }
+
+  /** Over the cap: the client is told why (one error line), the daemon logs it, nothing else changes. */
+  private refuse(socket: Socket): void {
+    const max = this.limits.maxConnections
+    this.refused++
+    const now = this.clock.now()
+    if (now - this.refusalLoggedAt >= REFUSAL_LOG_MS) {
+      this.refusalLoggedAt = now
+      this.opts.logger.warn(`refusing connections: ${max} are open, the most the daemon serves at once`, {
+        refusedSoFar: this.refused,
       })
-    } finally {
-      this.inFlight--
-      if (this.inFlight === 0) this.drained?.()
     }
+    socket.on('error', () => {})
+    socket.end(
+      encodeFrame({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: ErrorCode.INTERNAL_ERROR,
+          message: `the daemon already serves ${max} connections, its limit; close some clients and try again`,
+          data: { reason: 'too_many_connections', maxConnections: max },
+        },
+      }),
+    )
+    socket.destroySoon()
+  }
+
+  /** Connections refused over the cap since start. */
+  get refusedConnections(): number {
+    return this.refused
   }
 
   /** Stop accepting, let in-flight calls finish (bounded), close connections, remove the socket. */
@@ -151,9 +165,9 @@ export class SocketServer {
         setTimeout(resolve, this.opts.drainMs ?? 5000).unref()
       })
     }
-    for (const s of this.sockets) s.end()
+    for (const c of this.sockets.values()) c.end()
     const grace = setTimeout(() => {
-      for (const s of this.sockets) s.destroy()
+      for (const s of this.sockets.keys()) s.destroy()
     }, 500)
     grace.unref()
     await closed

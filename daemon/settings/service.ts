@@ -85,9 +85,13 @@ export class SettingsService {
       const merged = { ...base, ...patch }
       const parsed = settingsSchema.safeParse(merged)
       if (!parsed.success) throw invalid(this.blame(fieldErrors(parsed.error), patch))
-      const unknownAliases = Object.keys(parsed.data.accountWeights).filter(
-        (a) => !Object.prototype.hasOwnProperty.call(d.accounts, a),
-      )
+      // The patch's own keys too: schema parsing drops a `__proto__` key without a word.
+      const raw = patch.accountWeights
+      const weighted = new Set([
+        ...Object.keys(parsed.data.accountWeights),
+        ...(typeof raw === 'object' && raw !== null ? Object.keys(raw) : []),
+      ])
+      const unknownAliases = [...weighted].filter((a) => !Object.hasOwn(d.accounts, a))
       if (unknownAliases.length) {
         throw invalid(
           unknownAliases.map((a) => ({ path: `accountWeights.${a}`, message: `no account with alias ${a}` })),

@@ -38,6 +38,20 @@ export async function encodeAtRest(
   return Buffer.from(`${JSON.stringify(envelope, null, 2)}\n`, 'utf8')
 }
 
+/**
+ * Raw bytes of another copy (a pre-migration original, a corrupt file moved
+ * aside) in the form we keep at rest: sealed with the store's key when there
+ * is one, unless they already are an encrypted envelope.
+ */
+export async function sealAtRest(bytes: Buffer, keys: KeyCache | undefined, salt: Buffer | undefined): Promise<Buffer> {
+  if (!keys || !salt) return bytes
+  const parsed = parseJson(bytes.toString('utf8'))
+  const value = parsed.ok ? parsed.value : undefined
+  if (typeof value === 'object' && value !== null && (value as { encrypted?: unknown }).encrypted === true) return bytes
+  const envelope = encrypt(bytes.toString('utf8'), await keys.key(salt), salt, CURRENT_STORE_VERSION)
+  return Buffer.from(`${JSON.stringify(envelope, null, 2)}\n`, 'utf8')
+}
+
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
     return { ok: true, value: JSON.parse(text) }

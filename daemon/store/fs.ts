@@ -9,7 +9,7 @@ import type { Logger } from '../deps.js'
  */
 export type StoreFs = Pick<
   typeof fsp,
-  'open' | 'rename' | 'readFile' | 'unlink' | 'mkdir' | 'chmod' | 'stat' | 'readdir' | 'rmdir' | 'link'
+  'open' | 'rename' | 'readFile' | 'unlink' | 'mkdir' | 'chmod' | 'stat' | 'readdir' | 'rmdir'
 >
 
 export const nodeFs: StoreFs = fsp
@@ -93,29 +93,6 @@ export class AtomicWriter {
     }
     if (opts.syncDir !== false) await syncDir(this.fs, dir)
     return true
-  }
-
-  /**
-   * Makes `target` the file `source` is now, without copying a byte: a hard link to a temp
-   * name, renamed over `target`. `source` must be replaced only by rename afterwards (as the
-   * store is), so the two never share an inode for long. The directory is not synced: the
-   * caller's next write in it does that. False when the file system cannot link.
-   */
-  async linkOver(source: string, target: string): Promise<boolean> {
-    const tmp = join(dirname(target), `.${basename(target)}.tmp-${this.pid}-${++this.seq}`)
-    try {
-      await this.fs.link(source, tmp)
-    } catch {
-      return false
-    }
-    try {
-      await this.fs.chmod(tmp, FILE_MODE)
-      await this.fs.rename(tmp, target)
-      return true
-    } catch (err) {
-      await this.fs.unlink(tmp).catch(() => {})
-      throw err
-    }
   }
 }
 

@@ -1,9 +1,9 @@
 import { dirname } from 'node:path'
 import type { Clock, Logger } from '../deps.js'
-import { decode, type Decoded } from './codec.js'
-import type { KeyCache } from './crypto.js'
+import { decode, sealAtRest, type Decoded } from './codec.js'
+import { newSalt, type KeyCache } from './crypto.js'
 import { StoreEncryptedError, StoreVersionError } from './errors.js'
-import { exists, readIfExists, syncDir, type StoreFs } from './fs.js'
+import { AtomicWriter, exists, readIfExists, syncDir, type StoreFs } from './fs.js'
 import type { Migration } from './migrate.js'
 import { emptyStore, type StoreData } from './schema.js'
 
@@ -73,8 +73,10 @@ export async function loadStore(ctx: LoadContext): Promise<Loaded> {
     const cd = c.decoded
     if (cd.kind === 'ok') {
       const loaded = fromCandidate({ ...c, decoded: cd }, false, ctx)
-      await moveAside(ctx, reason, path)
-      return { ...loaded, rewrite: 'recovered', recoveredFrom: path }
+      // The salt the store will write with, so the bad file is sealed with the same key.
+      const salt = ctx.keys ? (loaded.salt ?? newSalt()) : undefined
+      await moveAside(ctx, main.bytes, salt, reason, path)
+      return { ...loaded, salt, rewrite: 'recovered', recoveredFrom: path }
     }
     // Guessing past a copy we cannot read could throw away the only good state.
     if (cd.kind === 'locked') throw StoreEncryptedError.missingPassphrase(path)
@@ -82,16 +84,30 @@ export async function loadStore(ctx: LoadContext): Promise<Loaded> {
   }
   // Every copy failed to decrypt: most likely the passphrase, so change nothing.
   if (keyTrouble) throw StoreEncryptedError.wrongPassphrase(ctx.file)
-  await moveAside(ctx, reason, undefined)
-  return { data: emptyStore(ctx.clock.now()), rewrite: 'recovered' }
+  const salt = ctx.keys ? newSalt() : undefined
+  await moveAside(ctx, main.bytes, salt, reason, undefined)
+  return { data: emptyStore(ctx.clock.now()), salt, rewrite: 'recovered' }
 }
 
-async function moveAside(ctx: LoadContext, reason: string, recoveredFrom: string | undefined): Promise<void> {
+/** Keeps the bad file for inspection; with a passphrase never in plaintext (it may hold tokens). */
+async function moveAside(
+  ctx: LoadContext,
+  bytes: Buffer,
+  salt: Buffer | undefined,
+  reason: string,
+  recoveredFrom: string | undefined,
+): Promise<void> {
   const stamp = new Date(ctx.clock.now()).toISOString().replace(/[:.]/g, '-')
   let aside = `${ctx.file}.corrupt-${stamp}`
   // Never let a second bad file replace an earlier one kept for inspection.
   for (let n = 1; await exists(ctx.fs, aside); n++) aside = `${ctx.file}.corrupt-${stamp}-${n}`
-  await ctx.fs.rename(ctx.file, aside)
+  const sealed = await sealAtRest(bytes, ctx.keys, salt)
+  if (sealed === bytes) {
+    await ctx.fs.rename(ctx.file, aside)
+  } else {
+    await new AtomicWriter(ctx.fs).write(aside, sealed)
+    await ctx.fs.unlink(ctx.file)
+  }
   await syncDir(ctx.fs, dirname(ctx.file))
   const source = recoveredFrom ? `recovered from ${recoveredFrom}` : 'no usable .lkg or .bak copy: starting EMPTY'
   ctx.logger.error(`STORE CORRUPT: ${ctx.file} (${reason}); moved it to ${aside}; ${source}`, {

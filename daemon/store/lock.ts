@@ -56,6 +56,10 @@ export class StoreLock {
   private released = false
   private retryTimer?: Timer
   private readonly writer: AtomicWriter
+  /** False from a compromise until the lock is ours again. */
+  held = false
+  /** Runs when a lost lock is ours again: someone may have written the store meanwhile. */
+  onRetaken: (() => void) | undefined
 
   private constructor(
     readonly file: string,
@@ -158,6 +162,7 @@ export class StoreLock {
       await release().catch(() => {})
       throw err
     }
+    this.held = true
   }
 
   /**
@@ -169,9 +174,11 @@ export class StoreLock {
     if (this.released || gen !== this.generation) return
     const { logger } = this.ctx
     logger.error(`the store lock ${this.lockDir} was compromised (${err.message}); re-verifying`)
+    this.held = false
     try {
       await this.take(0)
       logger.warn(`re-acquired the store lock ${this.lockDir}`)
+      this.onRetaken?.()
       return
     } catch (e) {
       if (this.released) return

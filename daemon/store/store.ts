@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { Clock, Logger, Timer } from '../deps.js'
-import { describeInvalid, encodeAtRest } from './codec.js'
+import { decode, describeInvalid, encodeAtRest, sealAtRest } from './codec.js'
 import { KeyCache, newSalt, type Kdf } from './crypto.js'
-import { AtomicWriter, ensureStoreDir, exists, nodeFs, removeStaleTemps, type StoreFs } from './fs.js'
+import { AtomicWriter, ensureStoreDir, exists, nodeFs, readIfExists, removeStaleTemps, type StoreFs } from './fs.js'
 import { loadStore, type Loaded } from './load.js'
 import { makeSealer, type Sealer } from './sealer.js'
 import { StoreLock } from './lock.js'
@@ -25,9 +25,25 @@ export interface StoreOptions {
   lock?: boolean
   /** A short-lived holder (`--oneshot`): marked in the pid file so a starting daemon waits for it. */
   oneshot?: boolean
+  /** Runs each time the store file itself is durable (the bench times mint → durable with it). */
+  onDurable?: () => void
   /** Seams for tests: failure injection and counting key derivations. */
   fs?: StoreFs
   kdf?: Kdf
+}
+
+/**
+ * Aliases come from outside: the in-memory accounts map has no prototype, so
+ * `toString` or `constructor` is just a name that no account has.
+ */
+function ownAccounts(data: StoreData): StoreData {
+  data.accounts = Object.assign(Object.create(null) as StoreData['accounts'], data.accounts)
+  return data
+}
+
+/** A deep copy whose accounts map has no prototype (structuredClone gives it Object's back). */
+function copyOf(data: StoreData): StoreData {
+  return ownAccounts(structuredClone(data))
 }
 
 /**
@@ -55,6 +71,8 @@ export class AccountStore {
   private rev = 0
   private readonly writer: AtomicWriter
   private readonly recovered: string | undefined
+  /** Set when a lost lock was taken back: check for a foreign write before the next write. */
+  private lockRetaken = false
 
   private constructor(
     readonly path: string,
@@ -65,11 +83,12 @@ export class AccountStore {
     loaded: Loaded,
     onDisk: boolean,
   ) {
-    this.current = loaded.data
+    this.current = ownAccounts(loaded.data)
     this.atRest = loaded.atRest
     this.onDisk = onDisk
     this.recovered = loaded.recoveredFrom
     this.writer = new AtomicWriter(opts.fs)
+    if (lock) lock.onRetaken = () => (this.lockRetaken = true)
   }
 
   static async open(options: StoreOptions): Promise<AccountStore> {
@@ -128,15 +147,21 @@ export class AccountStore {
       return Promise.reject(new RpcError(ErrorCode.STORE_UNAVAILABLE, 'the account store is closed (daemon stopping)'))
     }
     return this.enqueue(async () => {
-      const draft = structuredClone(this.current)
-      const result = mutate(draft)
-      // Changes made after an await would miss the write: mutators must be synchronous.
-      if (result instanceof Promise) {
-        result.catch(() => {})
-        throw new Error('AccountStore.update(): the mutator must be synchronous')
+      const apply = (): { draft: StoreData; result: T } => {
+        const draft = copyOf(this.current)
+        const result = mutate(draft)
+        // Changes made after an await would miss the write: mutators must be synchronous.
+        if (result instanceof Promise) {
+          result.catch(() => {})
+          throw new Error('AccountStore.update(): the mutator must be synchronous')
+        }
+        return { draft, result }
       }
-      await this.commit(draft)
-      return result
+      let next = apply()
+      // Another writer's change is reloaded and this change applied on top of it, never over it.
+      if (await this.adoptForeignWrite()) next = apply()
+      await this.commit(next.draft)
+      return next.result
     })
   }
 
@@ -196,7 +221,8 @@ export class AccountStore {
     return this.enqueue(async () => {
       if (this.persistedTouchSeq === this.touchSeq) return
       try {
-        await this.commit(structuredClone(this.current))
+        await this.adoptForeignWrite()
+        await this.commit(copyOf(this.current))
       } catch (err) {
         this.opts.logger.warn(`usage counters not written to ${this.path}; the next write retries`)
         throw err
@@ -204,8 +230,38 @@ export class AccountStore {
     })
   }
 
+  /**
+   * After the lock was lost and taken back (the daemon was suspended, the clock
+   * jumped), someone else may have written the store meanwhile: compare the file
+   * with what we last wrote, and if it changed, reload it (true). Without the lock
+   * nothing is written at all. Invariant 17 of docs/architecture.md.
+   */
+  private async adoptForeignWrite(): Promise<boolean> {
+    if (this.lock && !this.lock.held) {
+      throw new Error(`not writing ${this.path}: this process lost the store lock to another one (see the log above)`)
+    }
+    if (!this.lockRetaken) return false
+    this.lockRetaken = false
+    const bytes = await readIfExists(this.opts.fs, this.path)
+    if (!bytes || (this.atRest && bytes.equals(this.atRest))) return false
+    const decoded = await decode(bytes, this.keys)
+    if (decoded.kind !== 'ok') {
+      throw new Error(
+        `not writing ${this.path}: another process changed it while we had lost the lock, and it does not load (${decoded.kind})`,
+      )
+    }
+    this.current = ownAccounts(decoded.data)
+    this.atRest = decoded.encrypted === Boolean(this.keys) ? bytes : undefined
+    this.opts.logger.error(
+      `the store ${this.path} was changed by another process while this daemon had lost its lock; reloaded that version, changes since are applied on top of it (unsaved usage counters may be lost)`,
+    )
+    return true
+  }
+
   /** Writes `next`; only once it is durable does it become the in-memory state. */
   private async commit(next: StoreData): Promise<void> {
+    // A mutator may have replaced the map wholesale.
+    if (Object.getPrototypeOf(next.accounts) !== null) ownAccounts(next)
     const invalid = describeInvalid(next)
     if (invalid) throw new Error(`refusing to write an invalid store (${invalid})`)
     const seq = this.touchSeq
@@ -247,35 +303,40 @@ export class AccountStore {
     )
   }
 
+  /**
+   * The store file first: a refreshed pair exists nowhere else until this fsync
+   * (the old refresh token is spent), so nothing is written before it. The
+   * backup and the last-known-good copy follow.
+   */
   private async persist(next: StoreData): Promise<void> {
     const bytes = await encodeAtRest(next, this.keys, this.salt)
-    if (this.onDisk) {
-      // The file we are about to replace, in the form we write (never plaintext with a passphrase).
-      // When the file on disk is already in that form, .bak becomes that very file (a hard link,
-      // no copy); the main file is only ever replaced by rename, so the .bak keeps its bytes.
-      const linked = this.atRest !== undefined && (await this.writer.linkOver(this.path, `${this.path}.bak`))
-      if (!linked) {
-        const previous = this.atRest ?? (await encodeAtRest(this.current, this.keys, this.salt))
-        await this.writer.write(`${this.path}.bak`, previous, { syncDir: false })
-      }
-    }
-    // Its directory sync makes the .bak rename durable too.
+    // The file we are about to replace, in the form we write (never plaintext with a passphrase).
+    const previous = this.onDisk ? (this.atRest ?? (await encodeAtRest(this.current, this.keys, this.salt))) : undefined
     await this.writer.write(this.path, bytes)
     this.atRest = bytes
     this.onDisk = true
-    try {
-      // A recovery copy: its rename is synced by the next write (losing it leaves the older copy).
-      await this.writer.write(`${this.path}.lkg`, bytes, { syncDir: false })
-    } catch (err) {
-      // The store itself is durable; a stale .lkg only weakens recovery.
-      this.opts.logger.warn(`could not write ${this.path}.lkg: ${(err as Error).message}`)
+    this.opts.onDurable?.()
+    for (const [copy, content] of [
+      [`${this.path}.bak`, previous],
+      [`${this.path}.lkg`, bytes],
+    ] as const) {
+      if (!content) continue
+      try {
+        // A recovery copy: its rename is made durable by the next write's directory sync
+        // (a crash before that leaves the older copy, which is still valid).
+        await this.writer.write(copy, content, { syncDir: false })
+      } catch (err) {
+        // The store itself is durable; a stale copy only weakens recovery.
+        this.opts.logger.warn(`could not write ${copy}: ${(err as Error).message}`)
+      }
     }
   }
 
   private async afterLoad(loaded: Loaded): Promise<void> {
     if (loaded.migration) {
       const backup = await this.freeName(`${this.path}.pre-migration-${loaded.migration.from}.bak`)
-      await this.writer.write(backup, loaded.migration.bytes)
+      // With a passphrase the original is sealed too: it holds the same tokens.
+      await this.writer.write(backup, await sealAtRest(loaded.migration.bytes, this.keys, this.salt))
       this.opts.logger.info(
         `migrated ${this.path} from layout ${loaded.migration.from} to v2; original kept at ${backup}`,
       )

@@ -10,6 +10,7 @@ import { s256, type FakeIssuer } from '../fakes/issuer.js'
 import type { Identity } from '../fakes/jwt.js'
 import type { TestApp } from '../helpers/app.js'
 import { closedAfterEach } from '../helpers/issuer-app.js'
+import { createServer } from 'node:net'
 import { freePort, occupy, toLoopback, twoFreePorts } from './helpers.js'
 
 const daemons = closedAfterEach()
@@ -161,6 +162,27 @@ describe('browser sign-in', () => {
     issuer.setNextLogin(carol)
     const page = await followLogin(start)
     expect(new URL(page.callback).port).toBe(String(second))
+    expect(await app.client.call('login.wait', { loginId: start.loginId })).toMatchObject({
+      email: 'carol@example.com',
+    })
+  })
+
+  it('treats a port as busy when another process holds it on ::1 (where localhost may go), and listens on both', async () => {
+    const stranger = await occupy(await freePort(), '::1')
+    cleanups.push(() => stranger.close())
+    const second = await freePort()
+    const { app, issuer } = await setup(`${stranger.port},${second}`)
+    const start = await app.client.call('login.start', { method: 'browser' })
+    expect(new URL(start.url).searchParams.get('redirect_uri')).toBe(`http://localhost:${second}/auth/callback`)
+    // The callback listens on ::1 too: nobody else can sit there.
+    const probe = createServer()
+    const code = await new Promise<string>((resolve) => {
+      probe.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'))
+      probe.listen({ port: second, host: '::1', ipv6Only: true }, () => probe.close(() => resolve('listened')))
+    })
+    expect(code).toBe('EADDRINUSE')
+    issuer.setNextLogin(carol)
+    await followLogin(start)
     expect(await app.client.call('login.wait', { loginId: start.loginId })).toMatchObject({
       email: 'carol@example.com',
     })

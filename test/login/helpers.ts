@@ -10,10 +10,10 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-/** Keeps a port busy on 127.0.0.1 until close(). */
-export async function occupy(port = 0): Promise<{ port: number; close(): Promise<void> }> {
+/** Keeps a port busy on 127.0.0.1 (or the given host, e.g. ::1) until close(). */
+export async function occupy(port = 0, host = '127.0.0.1'): Promise<{ port: number; close(): Promise<void> }> {
   const s: Server = createServer()
-  await new Promise<void>((r) => s.listen(port, '127.0.0.1', () => r()))
+  await new Promise<void>((r) => s.listen({ port, host, ipv6Only: host === '::1' }, () => r()))
   const addr = s.address()
   return {
     port: addr && typeof addr === 'object' ? addr.port : port,

@@ -54,9 +54,8 @@ describe('spawned daemon', () => {
     cleanups.push(() => issuer.close())
     dirs = makeDirs({ OPENCODE_MULTI_AUTH_ISSUER: issuer.url })
     cleanups.push(() => cleanup(dirs))
-    // A socket directory someone left group/world-readable: the daemon must tighten it.
-    mkdirSync(join(dirs.root, 'run'), { mode: 0o755 })
-    expect(mode(join(dirs.root, 'run'))).toBe(0o755)
+    // The socket directory does not exist yet: the daemon creates it, private.
+    expect(existsSync(join(dirs.root, 'run'))).toBe(false)
     daemon = await startDaemon(dirs)
     cleanups.push(() => daemon.stop())
     client = await daemon.connect()
@@ -83,7 +82,7 @@ describe('spawned daemon', () => {
     expect(s.startedAt).toBeLessThanOrEqual(Date.now())
   })
 
-  it('serves a 0600 socket from a 0700 directory, tightening one that was 0755', () => {
+  it('serves a 0600 socket from the 0700 directory it created', () => {
     expect(statSync(dirs.socketPath).isSocket()).toBe(true)
     expect(mode(dirs.socketPath)).toBe(0o600)
     expect(mode(join(dirs.root, 'run'))).toBe(0o700)
