@@ -16,9 +16,12 @@ export function oldSelection(file: string, passphrase: string | undefined, n: nu
     const key = scryptSync(passphrase, Buffer.from(e.salt, 'base64'), 32)
     const d = createDecipheriv('aes-256-gcm', key, Buffer.from(e.iv, 'base64'))
     d.setAuthTag(Buffer.from(e.tag, 'base64'))
-    json = JSON.parse(Buffer.concat([d.update(Buffer.from(e.data, 'base64')), d.final()]).toString('utf8'))
+    json = JSON.parse(Buffer.concat([d.update(Buffer.from(e.data, 'base64')), d.final()]).toString('utf8')) as Record<
+      string,
+      unknown
+    >
   }
-  const store = storeSchema.parse(json) as StoreData
+  const store = storeSchema.parse(json)
   const aliases = Object.keys(store.accounts)
   const alias = aliases[n % aliases.length]
   store.accounts[alias].usageCount = (store.accounts[alias].usageCount ?? 0) + 1

@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, printed as tables. No assertions: numbers are for people. */
 import { run as daemonBench } from './daemon-bench.js'
 import { run as mintDurable } from './mint-durable.js'
+import { run as gatewayBench } from './gateway-bench.js'
 import { run as scaleBench } from './scale-bench.js'
 import { benchDaemonCommand } from './daemon-proc.js'
 
@@ -14,6 +15,7 @@ console.log(
 )
 await daemonBench()
 await mintDurable()
+await gatewayBench()
 await scaleBench({ quick })
 try {
   const codex = (await import('./codex-adopt.js')) as { run?: (o?: { changes?: number }) => Promise<void> }

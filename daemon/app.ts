@@ -9,6 +9,8 @@ import { eventHandlers } from './handlers/events.js'
 import { tokenHandlers } from './handlers/tokens.js'
 import { codexHandlers } from './handlers/codex.js'
 import { loginHandlers } from './handlers/login.js'
+import { dashboardHandlers } from './handlers/dashboard.js'
+import { Dashboard } from './web/dashboard.js'
 import { createCodexSync } from './codex/index.js'
 import { createLoginManager } from './auth/login-manager.js'
 import { createOAuthClient } from './auth/oauth-client.js'
@@ -17,6 +19,8 @@ import { limitsHandlers } from './handlers/limits.js'
 import { LimitsProbe } from './limits/probe.js'
 import { rotationHandlers } from './handlers/rotation.js'
 import { settingsHandlers } from './handlers/settings.js'
+import { gatewayHandlers } from './handlers/gateway.js'
+import { Gateway } from './gateway/index.js'
 import { ReportIntake } from './rotation/report.js'
 import { RotationSelector } from './rotation/selector.js'
 import { forceState } from './rotation/force.js'
@@ -60,6 +64,8 @@ export interface AppDeps {
   platform?: string
   /** A listening socket inherited from the service manager (socket activation); else we bind the path. */
   listenFd?: number
+  /** Where the dashboard's page is (tests of a built package point elsewhere). */
+  dashboardStaticDir?: string
   /** Called when a client asked the daemon to stop. */
   onShutdownRequest?: () => void
 }
@@ -154,6 +160,32 @@ export async function startApp(deps: AppDeps): Promise<App> {
     pid: deps.pid,
     startedAt,
   })
+  // The dashboard serves the dispatcher built below from handlers that include its own.
+  const built: { dispatcher?: ReturnType<typeof createDispatcher> } = {}
+  const dashboard = new Dashboard({
+    clock,
+    logger,
+    dispatcher: () => {
+      if (!built.dispatcher) throw new Error('dashboard started before the dispatcher was built')
+      return built.dispatcher
+    },
+    port: () => config.dashboardPort ?? settings.get().dashboardPort,
+    ...(deps.dashboardStaticDir ? { staticDir: deps.dashboardStaticDir } : {}),
+  })
+  const gateway = new Gateway({
+    secretFile: config.gatewaySecretFile,
+    chatgptBase: config.chatgptBaseUrl,
+    forced: config.gatewayForced,
+    tokens,
+    report: (p) => intake.report(p),
+    rotation,
+    store,
+    refresher,
+    fetch: net,
+    clock,
+    logger,
+  })
+  settings.onChange((s) => void gateway.apply(s))
   const components: Components = {
     config,
     clock,
@@ -174,9 +206,11 @@ export async function startApp(deps: AppDeps): Promise<App> {
       return answer
     },
     rotation,
+    gateway,
     settings,
     limitsProbe,
     usage: usage.service,
+    dashboard,
     version: PACKAGE_VERSION,
     startedAt,
     requestShutdown: () => setImmediate(() => deps.onShutdownRequest?.()),
@@ -191,15 +225,19 @@ export async function startApp(deps: AppDeps): Promise<App> {
     ...limitsHandlers(components),
     ...codexHandlers(components),
     ...loginHandlers(components),
+    ...gatewayHandlers(components),
     ...usageHandlers(components),
+    ...dashboardHandlers(components),
   }
+  const dispatcher = createDispatcher(handlers, logger)
+  built.dispatcher = dispatcher
   // Settle refreshes a crash cut short before anyone is served a possibly spent token.
   await refresher.recoverInterrupted(10_000)
   if (!deps.noKeepAlive) keepAlive.start()
   await codex.start()
   const server = new SocketServer({
     path: config.socketPath,
-    dispatcher: createDispatcher(handlers, logger),
+    dispatcher,
     logger,
     inheritedFd: deps.listenFd,
   })
@@ -212,6 +250,12 @@ export async function startApp(deps: AppDeps): Promise<App> {
     await store.close()
     throw err
   }
+  if (settings.get().dashboardAlwaysOn) await startDashboard(dashboard, logger)
+  // Turning dashboardAlwaysOn on takes effect now; turning it off leaves a running dashboard until the stop.
+  settings.onChange((s) => {
+    if (s.dashboardAlwaysOn && !dashboard.running) void startDashboard(dashboard, logger)
+  })
+  await gateway.apply(settings.get())
   logger.info('daemon ready', {
     socket: config.socketPath,
     activated: deps.listenFd !== undefined,
@@ -228,7 +272,9 @@ export async function startApp(deps: AppDeps): Promise<App> {
       stopping ??= (async () => {
         keepAlive.stop()
         await logins.stop()
+        await dashboard.stop()
         await server.close()
+        await gateway.close()
         // Before the drain: a probe may be what started a refresh, and its write needs the store.
         await limitsProbe.close()
         // Refreshes first, then Codex: a pair refreshed during the stop is still written back.
@@ -239,5 +285,14 @@ export async function startApp(deps: AppDeps): Promise<App> {
       })()
       return stopping
     },
+  }
+}
+
+/** A dashboard that cannot start (port taken) is reported, never a reason for the daemon not to run. */
+async function startDashboard(dashboard: Dashboard, logger: DaemonLogger): Promise<void> {
+  try {
+    await dashboard.start()
+  } catch (err) {
+    logger.error('dashboard did not start', { error: err instanceof Error ? err.message : String(err) })
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Error codes of the wire contract (DESIGN.md "The wire"). Defined once here;
+ * Error codes of the wire contract (docs/protocol.md). Defined once here;
  * daemon and clients both import them so the two sides cannot drift.
  */
 export const ErrorCode = {

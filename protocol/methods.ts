@@ -136,6 +136,27 @@ export interface CodexSyncResult {
   at: number
 }
 
+export interface DashboardOpen {
+  /** The one-time sign-in link; its secret is in the fragment, which browsers never send. */
+  url: string
+  /** The listener, without any secret. */
+  origin: string
+  /** Epoch ms after which the link no longer signs in. */
+  expiresAt: number
+}
+
+export interface GatewayStatus {
+  enabled: boolean
+  /** The ChatGPT base URL Codex is pointed at, when listening. */
+  url?: string
+  /** Requests served since the daemon started (every path). */
+  requests: number
+  /** Responses requests moved to another account before Codex saw the failure. */
+  failovers: number
+  /** The last failure the gateway met (no secret, no prompt text). */
+  lastError?: { at: number; message: string }
+}
+
 export interface LogLine {
   level: string
   message: string
@@ -296,6 +317,10 @@ export const methods = {
     errors: ['ACCOUNT_NOT_FOUND', 'AUTH_INVALID', 'CONFLICT'],
   }),
 
+  'gateway.status': method<GatewayStatus>()(none, {
+    summary: '`{enabled, url?, requests, failovers, lastError?}`: the local gateway for the Codex CLI',
+  }),
+
   'events.subscribe': method<{ subscribed: string[] }>()(
     z.object({ topics: z.array(eventTopic).optional() }).strict(),
     { summary: '`{subscribed}`, then `event` notifications (see Events)' },
@@ -318,6 +343,11 @@ export const methods = {
     z.object({ lines: z.number().int().min(1).max(5000).optional() }).strict(),
     { summary: '`{lines}`: recent log lines, already redacted' },
   ),
+  'dashboard.open': method<DashboardOpen>()(none, {
+    summary:
+      '`{url, origin, expiresAt}`: starts the dashboard if it is off; a one-time sign-in link (the code in the URL fragment)',
+    errors: ['CONFLICT'],
+  }),
 } as const
 
 export type Methods = typeof methods

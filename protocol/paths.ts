@@ -56,6 +56,11 @@ export function socketDir(p: PathEnv): string {
   return dirnameOf(socketPath(p))
 }
 
+/** The gateway's secret (0600): Codex sends it as its Bearer, written there by `codex setup`. */
+export function gatewaySecretFile(p: PathEnv): string {
+  return nonEmpty(p.env.OPENCODE_MULTI_AUTH_GATEWAY_SECRET_FILE) ?? join(configDir(p), 'gateway.secret')
+}
+
 export function logFile(p: PathEnv): string {
   return nonEmpty(p.env.OPENCODE_MULTI_AUTH_LOG_FILE) ?? join(stateDir(p), 'daemon.log')
 }
@@ -71,8 +76,35 @@ export function issuerUrl({ env }: PathEnv): string {
   return (nonEmpty(env.OPENCODE_MULTI_AUTH_ISSUER) ?? 'https://auth.openai.com').replace(/\/+$/, '')
 }
 
+/**
+ * The ChatGPT backend, which receives every access token: https, or plain http on
+ * loopback only (the fake backend in tests), like the OAuth issuer. Throws otherwise.
+ */
 export function chatgptBaseUrl({ env }: PathEnv): string {
-  return (nonEmpty(env.OPENCODE_MULTI_AUTH_CHATGPT_BASE_URL) ?? 'https://chatgpt.com/backend-api').replace(/\/+$/, '')
+  const raw = nonEmpty(env.OPENCODE_MULTI_AUTH_CHATGPT_BASE_URL) ?? 'https://chatgpt.com/backend-api'
+  requireSecureUrl(raw, 'OPENCODE_MULTI_AUTH_CHATGPT_BASE_URL')
+  return raw.replace(/\/+$/, '')
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/** Whether a URL may carry a secret: https anywhere, plain http only to this machine. */
+export function isSecureUrl(url: URL): boolean {
+  if (url.protocol === 'https:') return true
+  const loopback = LOOPBACK_HOSTS.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname)
+  return url.protocol === 'http:' && loopback
+}
+
+/** The parsed URL, or an error naming `what` when it is not a URL or not secure (see isSecureUrl). */
+export function requireSecureUrl(raw: string, what: string): URL {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new Error(`${what} is not a URL: ${JSON.stringify(raw)}`)
+  }
+  if (!isSecureUrl(url)) throw new Error(`${what} must use https (plain http only on loopback): ${url.origin}`)
+  return url
 }
 
 /** Not trimmed: whitespace may be part of a passphrase. */

@@ -101,6 +101,10 @@ export const settingsFields = z.object({
     .int()
     .min(HOUR)
     .max(60 * 24 * HOUR),
+  /** The local gateway for the Codex CLI (docs/codex.md): off until `codex setup` or this turns it on. */
+  gatewayEnabled: z.boolean(),
+  /** Its 127.0.0.1 port. Fixed by default, because `codex setup` writes the URL into Codex's config; 0 picks one at each start (tests). */
+  gatewayPort: z.number().int().min(0).max(65535),
   /** The daemon raises desktop notifications for alerts itself when a notifier is installed. */
   notify: z.boolean(),
   /** Proxy for the daemon's outbound calls (http:// or https:// URL); over HTTPS_PROXY/HTTP_PROXY. '' = none. */
@@ -109,6 +113,10 @@ export const settingsFields = z.object({
     .max(2048)
     .refine((v) => v === '' || /^https?:\/\/[^\s/]+/.test(v), 'an http:// or https:// proxy URL, or "" for none')
     .optional(),
+  /** The dashboard's TCP port on 127.0.0.1; 0 lets the system pick one. */
+  dashboardPort: z.number().int().min(0).max(65_535),
+  /** Start the dashboard with the daemon instead of at the first `dashboard.open`. */
+  dashboardAlwaysOn: z.boolean(),
 })
 
 /** Whole settings: each field valid, critical < low, weights summing to 1. */
@@ -134,6 +142,9 @@ export const settingsSchema = settingsFields.superRefine((s, ctx) => {
 })
 export type Settings = z.infer<typeof settingsSchema>
 
+/** Next to the sign-in ports (1455, 1457) and unlikely to be taken. */
+export const DEFAULT_GATEWAY_PORT = 14555
+
 export const DEFAULT_SETTINGS: Settings = {
   rotationStrategy: 'round-robin',
   criticalThreshold: 10,
@@ -143,8 +154,12 @@ export const DEFAULT_SETTINGS: Settings = {
   preferProAccounts: false,
   refreshAheadMs: 24 * HOUR,
   idleRefreshMs: 4 * 24 * HOUR,
+  gatewayEnabled: false,
+  gatewayPort: DEFAULT_GATEWAY_PORT,
   notify: false,
   proxy: undefined,
+  dashboardPort: 3434,
+  dashboardAlwaysOn: false,
 }
 
 export interface ForceState {

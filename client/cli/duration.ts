@@ -5,6 +5,6 @@ export function parseDuration(text: string): number | undefined {
   const s = text.trim().toLowerCase()
   if (!/^(\d+(\.\d+)?[smhd])+$/.test(s)) return undefined
   let ms = 0
-  for (const [, n, unit] of s.matchAll(/(\d+(?:\.\d+)?)([smhd])/g)) ms += Number(n) * UNIT_MS[unit]
+  for (const [, n, unit = ''] of s.matchAll(/(\d+(?:\.\d+)?)([smhd])/g)) ms += Number(n) * (UNIT_MS[unit] ?? NaN)
   return ms > 0 ? Math.round(ms) : undefined
 }

@@ -27,12 +27,14 @@ export function paint(out: Out, style: keyof typeof CODES, text: string): string
 
 export function table(rows: string[][]): string {
   if (rows.length === 0) return ''
+  // ANSI colour sequences start with ESC: matching the control character is the point.
+  // eslint-disable-next-line no-control-regex
   const strip = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '')
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => strip(r[i] ?? '').length)))
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => strip(r[i] ?? '').length)))
   return rows
     .map((r) =>
       r
-        .map((cell, i) => (i === r.length - 1 ? cell : cell + ' '.repeat(widths[i] - strip(cell).length)))
+        .map((cell, i) => (i === r.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - strip(cell).length)))
         .join('  ')
         .trimEnd(),
     )

@@ -17,6 +17,7 @@ import { registerWatch } from './commands/watch.js'
 import { registerService } from './commands/service.js'
 import { registerCompletion } from './commands/completion.js'
 import { registerDoctor } from './commands/doctor.js'
+import { registerDashboard } from './commands/dashboard.js'
 
 // Commander hands an action its positional args, then its options, then the command.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -38,7 +39,7 @@ export function buildProgram(version: string): Command {
       const cmd = args[args.length - 1] as Command
       const opts = cmd.optsWithGlobals<GlobalOptions>()
       // Options reach the action as the object before the command: fold the globals in.
-      const withGlobals = args.map((a, i) =>
+      const withGlobals = args.map((a: unknown, i) =>
         i === args.length - 2 && a && typeof a === 'object' ? { ...opts, ...a } : a,
       ) as typeof args
       try {
@@ -64,6 +65,7 @@ export function buildProgram(version: string): Command {
   registerService(program, run)
   registerDoctor(program, run)
   registerCompletion(program, run)
+  registerDashboard(program, run)
   return program
 }
 

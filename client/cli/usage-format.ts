@@ -22,7 +22,7 @@ export function series(buckets: readonly UsageBucket[], now: number, slots: numb
   const out = new Array<number>(slots).fill(0)
   for (const b of buckets) {
     const i = Math.floor((Math.floor(b.start / size) * size - start) / size)
-    if (i >= 0 && i < slots) out[i] += b.requests
+    if (i >= 0 && i < slots) out[i] = (out[i] ?? 0) + b.requests
   }
   return out
 }

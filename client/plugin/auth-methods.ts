@@ -1,7 +1,11 @@
 /**
- * The sign-in choices `opencode auth login` offers for OpenAI. Both end with OpenCode
- * storing only MARKER_KEY: the tokens live in the daemon's store and nowhere else (a
+ * The sign-in choices `opencode auth login` offers for OpenAI. Each ends with OpenCode
+ * storing only a marker: the tokens live in the daemon's store and nowhere else (a
  * second copy of a refresh token goes stale and gets replayed, spending the family).
+ * The sign-ins store an `oauth`-type marker (MARKER_KEY as access and refresh, a far
+ * expiry, so OpenCode never tries to refresh it): with an `oauth` credential OpenCode
+ * shapes its requests for the ChatGPT path, as its own sign-in does. Our loader still
+ * wins, so the marker is never sent anywhere.
  */
 import { MARKER_KEY } from './config.js'
 import type { DaemonLink } from './daemon-link.js'
@@ -12,8 +16,11 @@ const LOGIN_WAIT_MS = 15 * 60_000
 
 type Link = Pick<DaemonLink, 'call'>
 
+/** 2100-01-01: far enough that OpenCode never thinks the marker needs a refresh. */
+export const MARKER_EXPIRES = Date.UTC(2100, 0, 1)
+
 function success(): AuthCallbackResult {
-  return { type: 'success', key: MARKER_KEY }
+  return { type: 'success', refresh: MARKER_KEY, access: MARKER_KEY, expires: MARKER_EXPIRES }
 }
 
 function signIn(link: Link, method: 'browser' | 'device', label: string): OAuthMethod {

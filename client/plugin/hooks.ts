@@ -7,7 +7,7 @@ import { authMethods } from './auth-methods.js'
 import { MARKER_KEY, type PluginConfig } from './config.js'
 import { DaemonLink } from './daemon-link.js'
 import { createCodexFetch } from './fetch.js'
-import { ALL_LIMITED_STATUS } from './failures.js'
+import { ALL_LIMITED_STATUS } from '../../upstream/answers.js'
 import type { Hooks, LoaderResult, OpencodeAuth } from './opencode-types.js'
 
 /** A real OpenAI API key stays OpenCode's business: the plugin routes only ChatGPT sign-ins. */
@@ -41,8 +41,9 @@ export function buildHooks(config: PluginConfig): Hooks {
       },
       methods: authMethods(link),
     },
-    async dispose() {
+    dispose() {
       link.close()
+      return Promise.resolve()
     },
   }
 }

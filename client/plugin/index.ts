@@ -16,6 +16,8 @@ function optionString(options: PluginOptions | undefined, key: string): string |
 }
 
 /** Options in opencode.json (`["opencode-multi-auth", {"socket": "..."}]`) override the environment. */
+// OpenCode awaits the plugin function; async keeps a config error a rejection, not a throw.
+// eslint-disable-next-line @typescript-eslint/require-await
 export const OpencodeMultiAuth: Plugin = async (_input, options) => {
   const socket = optionString(options, 'socket')
   return buildHooks(resolveConfig(process.env, socket ? { socketPath: socket } : {}))

@@ -19,7 +19,17 @@ export interface KeySuccess {
   metadata?: Record<string, string>
 }
 
-export type AuthCallbackResult = KeySuccess | { type: 'failed' }
+/** The successful end of an OAuth sign-in (OpenCode saves it as `{type:"oauth", refresh, access, expires}`). */
+export interface OAuthSuccess {
+  type: 'success'
+  provider?: string
+  refresh: string
+  access: string
+  expires: number
+  accountId?: string
+}
+
+export type AuthCallbackResult = KeySuccess | OAuthSuccess | { type: 'failed' }
 
 /** `AuthOAuthResult` with `method: "auto"`: OpenCode shows url + instructions, then awaits callback(). */
 export interface AuthOAuthAutoResult {
@@ -47,7 +57,8 @@ export interface ProviderInfo {
   [key: string]: unknown
 }
 
-export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
+export type { FetchFn } from '../../upstream/types.js'
+import type { FetchFn } from '../../upstream/types.js'
 
 /** What our loader returns: options merged into the provider's AI SDK settings. */
 export interface LoaderResult {

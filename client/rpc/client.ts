@@ -111,7 +111,9 @@ export class RpcClient {
     try {
       return (await this.rpc.timeout(ms).request(method, params)) as ResultOf<M>
     } catch (err) {
-      if (this.closedWith) throw this.closedWith
+      // Re-read: the connection may have closed while the call was pending.
+      const closed = this.closedWith as Error | undefined
+      if (closed) throw closed
       if (err instanceof JSONRPCErrorException) {
         if (err.code === 0 && err.message === 'Request timeout') throw new CallTimeoutError(method, ms)
         throw new RpcError(err.code, err.message, err.data)

@@ -32,8 +32,8 @@ export function findByIdentity(data: StoreData, identity: TokenIdentity): string
 
 /**
  * The one place tokens from outside (CLI, sign-in, Codex auth.json) enter the
- * store. Identity decides which account they belong to (invariant 6); an older
- * pair never replaces a newer one (invariant 4).
+ * store. Identity decides which account they belong to (docs/architecture.md#invariants, 6); an older
+ * pair never replaces a newer one (4).
  */
 export function upsertTokens(
   draft: StoreData,
@@ -47,8 +47,9 @@ export function upsertTokens(
     )
   }
   const found = findByIdentity(draft, identity)
-  if (found) {
-    const acc = draft.accounts[found]
+  const known = found === undefined ? undefined : draft.accounts[found]
+  if (found !== undefined && known) {
+    const acc = known
     if (acc.accessToken === incoming.accessToken && acc.refreshToken === incoming.refreshToken) {
       return { alias: found, action: 'unchanged' }
     }

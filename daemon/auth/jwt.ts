@@ -90,7 +90,7 @@ export function identityFromTokens(tokens: TokenPair): TokenIdentity {
 }
 
 /**
- * True only when `candidate` is provably newer than `current` (invariant 4): a
+ * True only when `candidate` is provably newer than `current` (docs/architecture.md#invariants, 4): a
  * later `iat`, or the same/unknown `iat` and a later `exp`. Anything undecidable
  * is "not newer", so an unreadable token never replaces a readable one.
  */
@@ -110,7 +110,7 @@ export function isNewerToken(candidate: string, current: string): boolean {
 export type IdentityKey = Pick<TokenIdentity, 'accountId' | 'userId' | 'accountUserId' | 'email'>
 
 /**
- * Whether two identities are the same ChatGPT seat (invariant 6). Team seats share
+ * Whether two identities are the same ChatGPT seat (docs/architecture.md#invariants, 6). Team seats share
  * `accountId`, and one person in several workspaces shares `email`, so neither alone
  * identifies a seat: the pair (accountId, userId) does. A contradiction on any id
  * both sides carry means different seats. Email decides only when one side lacks

@@ -1,5 +1,5 @@
 /**
- * Browser sign-in, as the Codex CLI does it (REFERENCE.md, OAuth): PKCE S256,
+ * Browser sign-in, as the Codex CLI does it (docs/architecture.md#oauth): PKCE S256,
  * a random `state` that the callback must carry back, and a callback server on
  * 127.0.0.1 and ::1 (the redirect says localhost). The port is chosen (1455, else 1457) before the URL exists, so
  * the redirect in the URL the user sees always matches the server listening.
@@ -23,7 +23,7 @@ export function newPkce(): Pkce {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') }
 }
 
-/** The authorize URL, with exactly the parameters (and order) of REFERENCE.md's table. */
+/** The authorize URL, with exactly the parameters (and order) the Codex CLI sends (docs/architecture.md#oauth). */
 export function authorizeUrl(p: {
   issuer: string
   clientId: string

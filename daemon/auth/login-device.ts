@@ -1,5 +1,5 @@
 /**
- * Device-code sign-in, for machines without a browser (REFERENCE.md, OAuth):
+ * Device-code sign-in, for machines without a browser (docs/architecture.md#oauth):
  * ask for a user code, show it with {issuer}/codex/device, poll at the given
  * interval until the issuer hands back an authorization code and its PKCE
  * verifier, then exchange them like a browser sign-in's code.

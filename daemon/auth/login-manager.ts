@@ -142,7 +142,7 @@ export class LoginManager {
               return view.email ? `${view.email} (${view.alias})` : view.alias
             } catch (err) {
               session.fail(messageOf(err))
-              throw new Error(messageOf(err))
+              throw new Error(messageOf(err), { cause: err })
             }
           },
           onFailure: (message) => session.fail(message),

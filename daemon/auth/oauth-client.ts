@@ -2,9 +2,9 @@
  * The client side of the issuer's OAuth endpoints: refresh, code exchange, revoke.
  *
  * It owns no state and no single-flight: the token manager above it guarantees
- * at most one refresh per account (invariant 1) and persists the result before
- * anyone sees it (invariant 2). This module's job is to make one refresh as
- * reliable as it can be and to say precisely why it failed (invariant 3).
+ * at most one refresh per account (docs/architecture.md#invariants, 1) and persists the result before
+ * anyone sees it (2). This module's job is to make one refresh as
+ * reliable as it can be and to say precisely why it failed (3).
  *
  * TLS verification is never disabled here (the old login script did, and that
  * is how tokens leak). Corporate CAs belong in NODE_EXTRA_CA_CERTS, which
@@ -17,14 +17,15 @@
  */
 import { DeadlineError, fetchWithDeadline } from '../../upstream/deadline.js'
 import { z } from 'zod'
+import { requireSecureUrl } from '../../protocol/paths.js'
 import { silentLogger, type Clock, type FetchFn, type Logger } from '../deps.js'
 import { identityFromTokens, isJwt } from './jwt.js'
 import { badResponse, classifyHttpFailure, classifyThrown, RefreshError } from './oauth-errors.js'
 
-/** The public Codex CLI client (REFERENCE.md, OAuth). */
+/** The public Codex CLI client (docs/architecture.md#oauth). */
 export const DEFAULT_CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann'
 export const DEFAULT_TIMEOUT_MS = 20_000
-/** Back-off between transient failures (invariant 3). With 3 attempts only the first two waits are used. */
+/** Back-off between transient failures (docs/architecture.md#invariants, 3). With 3 attempts only the first two waits are used. */
 export const RETRY_DELAYS_MS: readonly number[] = Object.freeze([500, 750, 1125])
 export const REFRESH_ATTEMPTS = 3
 
@@ -239,21 +240,10 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   }
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
-
 /** Trailing slashes trimmed; a path prefix kept (test issuers mount under one). */
 function normalizeIssuer(raw: string): string {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw new Error(`Invalid OAuth issuer URL: ${JSON.stringify(raw)}`)
-  }
   // Refresh tokens must not cross the network in clear text; plain http is
   // only for an issuer on this machine (the fake one in tests).
-  const loopback = LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname)
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new Error(`OAuth issuer must use https (plain http only on loopback): ${url.origin}`)
-  }
+  const url = requireSecureUrl(raw, 'OAuth issuer')
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }

@@ -1,5 +1,5 @@
 /**
- * Classification of token-endpoint failures (docs/architecture.md, invariant 3).
+ * Classification of token-endpoint failures (docs/architecture.md#invariants, 3).
  *
  * The verdict matters more than anything else here: a permanent failure marks
  * the account `auth_invalid` and stops all retries (retrying a spent refresh

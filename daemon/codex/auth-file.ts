@@ -1,5 +1,5 @@
 /**
- * The Codex CLI's `auth.json` (REFERENCE.md, "Codex CLI auth.json"): its shape,
+ * The Codex CLI's `auth.json` (docs/architecture.md#codex-authjson): its shape,
  * how we read tokens out of it and how we build the object we write back.
  *
  * Every object is loose: keys we do not know (a newer Codex may add some) are

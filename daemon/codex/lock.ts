@@ -27,7 +27,7 @@ export interface CodexLock {
 
 const noop: Release = async () => {}
 
-export const noLock: CodexLock = { acquire: async () => noop }
+export const noLock: CodexLock = { acquire: () => Promise.resolve(noop) }
 
 export type SpawnFn = typeof spawn
 

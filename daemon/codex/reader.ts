@@ -25,7 +25,7 @@ export async function readAuthFile(file: string, opts: ReadOptions): Promise<Rea
   const delays = opts.delays ?? READ_RETRY_DELAYS_MS
   let last: ReadResult = { kind: 'missing' }
   for (let attempt = 0; attempt <= delays.length; attempt++) {
-    if (attempt > 0) await opts.clock.sleep(delays[attempt - 1])
+    if (attempt > 0) await opts.clock.sleep(delays[attempt - 1] ?? 0)
     last = await readOnce(file)
     if (last.kind !== 'invalid') return last
   }

@@ -1,5 +1,5 @@
 /**
- * Keeps the daemon and the Codex CLI's auth.json in step (invariants 13, 14):
+ * Keeps the daemon and the Codex CLI's auth.json in step (docs/architecture.md#invariants, 13 and 14):
  * adopts what Codex writes, writes back what the daemon refreshes, switches
  * Codex to another account on request. Every file operation runs through one
  * queue, so a watcher check never interleaves with a write.
@@ -130,7 +130,7 @@ export class CodexSync {
 
   /** `codex.use`: make auth.json hold this account. */
   async use(alias: string): Promise<{ alias: string; path: string }> {
-    let acc = requireAccount(this.opts.store.data, alias)
+    const acc = requireAccount(this.opts.store.data, alias)
     if (!acc.idToken || !isJwt(acc.idToken)) {
       throw new RpcError(
         ErrorCode.CONFLICT,
@@ -142,7 +142,7 @@ export class CodexSync {
       throw new RpcError(ErrorCode.AUTH_INVALID, `${alias} needs to sign in again before Codex can use it`, { alias })
     }
     // Outside the queue: the refresh's own write-back listener goes through it.
-    if (acc.expiresAt - this.opts.clock.now() < USE_MIN_LIFETIME_MS) acc = await this.refreshForUse(alias)
+    if (acc.expiresAt - this.opts.clock.now() < USE_MIN_LIFETIME_MS) await this.refreshForUse(alias)
     const outcome = await this.serial(async () => {
       // Keep whatever Codex holds now (maybe a pair it just rotated) before replacing it.
       await this.check('codex.use', true)

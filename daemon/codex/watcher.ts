@@ -1,5 +1,5 @@
 /**
- * Watches the directory that holds auth.json (invariant 13): a watch on the
+ * Watches the directory that holds auth.json (docs/architecture.md#invariants, 13): a watch on the
  * file itself dies when Codex renames a new file over it.
  *
  * - The watch sits on the auth file's directory, or — while that directory

@@ -1,5 +1,5 @@
 /**
- * Writing a token pair into Codex's auth.json (invariant 14): after the daemon
+ * Writing a token pair into Codex's auth.json (docs/architecture.md#invariants, 14): after the daemon
  * refreshed the account the file holds ("refresh"), or when the user switches
  * Codex to another account ("switch", `codex.use`).
  *

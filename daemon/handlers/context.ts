@@ -13,9 +13,11 @@ import type { LoginManager } from '../auth/login-manager.js'
 import type { RotationService } from '../rotation/service.js'
 import type { SettingsService } from '../settings/service.js'
 import type { LimitsProbe } from '../limits/probe.js'
+import type { Gateway } from '../gateway/index.js'
 import type { UsageService } from '../usage/service.js'
 import type { StatusReport } from '../status/status.js'
 import type { RefreshNow } from '../tokens/refresh-now.js'
+import type { Dashboard } from '../web/dashboard.js'
 
 /** What handlers may call: components built by the composition root. */
 export interface Components {
@@ -41,10 +43,14 @@ export interface Components {
   /** rotation.*: strategy, force mode, the candidate order. */
   rotation: RotationService
   settings: SettingsService
+  /** The local gateway for the Codex CLI (gateway.status). */
+  gateway: Gateway
   /** limits.refresh / limits.stop: the usage-endpoint probe queue. */
   limitsProbe: LimitsProbe
   /** usage.get: history, runway. */
   usage: UsageService
+  /** The local web dashboard (dashboard.open): off until first asked for. */
+  dashboard: Dashboard
   version: string
   startedAt: number
   /** Asks the daemon to stop after the current answer has been sent. */

@@ -1,7 +1,7 @@
 /**
  * Reads the backend's `x-codex-*` rate-limit headers. Windows are classified
  * by their length, never by primary/secondary: which slot holds the 5 h and
- * which the weekly window has changed before (REFERENCE.md, "Rate limits").
+ * which the weekly window has changed before (docs/architecture.md#rate-limits).
  */
 
 /** A window up to this long (minutes) is the short one; anything longer is weekly. */

@@ -1,5 +1,5 @@
 /**
- * One read of the ChatGPT usage endpoint (REFERENCE.md, "Rate limits"):
+ * One read of the ChatGPT usage endpoint (docs/architecture.md#rate-limits):
  * GET {chatgpt}/codex/usage. Reading it does not start a usage window, so it
  * is safe to call for an idle account. Windows are classified by length, the
  * same way as the x-codex-* headers.

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import winston from 'winston'
 import Transport from 'winston-transport'
@@ -51,14 +51,25 @@ class RingTransport extends Transport {
   }
 }
 
+/** The file mode given at open applies only to a new file: one left 0644 (by hand, an older version) is tightened. */
+function tightenExisting(file: string): void {
+  try {
+    if (statSync(file).mode & 0o077) chmodSync(file, 0o600)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+}
+
 function fileTransport(file: string, opts: LoggerOptions): winston.transport {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+  tightenExisting(file)
   return new winston.transports.File({
     filename: file,
     maxsize: opts.maxFileBytes ?? 5 * 1024 * 1024,
     maxFiles: opts.maxFiles ?? 3,
     tailable: true,
-    options: { mode: 0o600 },
+    // Given options replace winston's default { flags: 'a' }: without it every start truncated the log.
+    options: { flags: 'a', mode: 0o600 },
     format: winston.format.json(),
   })
 }
@@ -72,7 +83,9 @@ export function createLogger(opts: LoggerOptions): DaemonLogger {
         stderrLevels: ['error', 'warn', 'info', 'debug'],
         format: winston.format.printf((i) => {
           const { level, message, timestamp: _t, ...meta } = i
-          const extra = Object.keys(meta).length ? ' ' + JSON.stringify(meta) : ''
+          // Keys whose value is undefined vanish in JSON: no stray "{}" after the message.
+          const json = JSON.stringify(meta)
+          const extra = json && json !== '{}' ? ' ' + json : ''
           return `${level}: ${String(message)}${extra}`
         }),
       }),

@@ -24,7 +24,10 @@ export function noEligibleError(
     return { alias, health: h.health, reason: opts.reasonFor?.(alias, a) ?? excluded ?? h.reason, until: h.until }
   })
   const times = accounts
-    .filter((e) => opts.helps?.(data.accounts[e.alias]) ?? true)
+    .filter((e) => {
+      const a = data.accounts[e.alias]
+      return !a || (opts.helps?.(a) ?? true)
+    })
     .map((e) => e.until)
     .filter((t): t is number => typeof t === 'number' && t > now)
   const earliestUntil = times.length ? Math.min(...times) : undefined

@@ -38,7 +38,8 @@ export function forceState(data: Readonly<StoreData>, now: number): ForceState {
  * health, reason and until. No silent fallback: the person pinned this account.
  */
 export function forcedCandidate(data: Readonly<StoreData>, alias: string, req: SelectRequest, now: number): string {
-  const h = healthOf(data.accounts[alias], now, req.model)
+  const acc = data.accounts[alias]
+  const h = acc ? healthOf(acc, now, req.model) : { health: 'disabled' as const, reason: 'the account was removed' }
   const excluded = req.exclude?.includes(alias) ?? false
   if (h.health === 'ok' && !excluded) return alias
   const reason = h.health === 'ok' ? 'excluded by the caller (it just failed)' : (h.reason ?? h.health)

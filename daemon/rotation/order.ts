@@ -35,9 +35,10 @@ export function arrange(order: string[], data: Readonly<StoreData>, settings: Se
   const key = new Map<string, number>()
   for (const alias of order) {
     const a = data.accounts[alias]
+    if (!a) continue
     const tier = TIER_RANK[tierOf(a, settings, now)]
     const pro = settings.preferProAccounts && !isPro(a) ? 1 : 0
     key.set(alias, tier * 2 + pro)
   }
-  return [...order].sort((x, y) => (key.get(x) as number) - (key.get(y) as number))
+  return [...order].sort((x, y) => (key.get(x) ?? Infinity) - (key.get(y) ?? Infinity))
 }

@@ -1,6 +1,6 @@
 /**
  * What an error body from the ChatGPT Codex backend says, in the shapes it
- * is known to use (REFERENCE.md, "Rate limits"):
+ * is known to use (docs/architecture.md#rate-limits):
  *   429 {"error":{"type":"usage_limit_reached","plan_type","resets_at","resets_in_seconds"}}
  *   402 {"detail":{"code":"deactivated_workspace"}}
  *   400 {"detail":"The 'm' model is not supported when using Codex with a ChatGPT account."}

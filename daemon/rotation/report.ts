@@ -156,13 +156,13 @@ export class ReportIntake {
   private rateLimited(p: ReportParams, body: BodyFacts, limits: ParsedLimits | undefined, now: number): Outcome {
     const acc = this.deps.store.data.accounts[p.alias]
     // recordLimits replaces rateLimits wholesale, so a shallow copy keeps the stored account untouched.
-    const merged: Account = { ...acc }
-    if (limits) recordLimits(merged, limits, now)
+    const merged: Account | undefined = acc && { ...acc }
+    if (merged && limits) recordLimits(merged, limits, now)
     const candidates = [
       now + MIN_RATE_LIMIT_MS,
       body.resetsAt,
       retryAfterMs(p.headers, now),
-      blockingResetAt(merged, now),
+      merged && blockingResetAt(merged, now),
     ]
     const latest = Math.max(...candidates.filter((t): t is number => typeof t === 'number' && Number.isFinite(t)))
     const until = Math.min(latest, now + MAX_RATE_LIMIT_MS)

@@ -56,8 +56,8 @@ export function buildIndex(
   const pro = needsPro(model)
   let validUntil = typeof data.forcedUntil === 'number' && data.forcedUntil > now ? data.forcedUntil : Infinity
   for (let i = 0; i < all.length; i++) {
-    const alias = all[i]
-    const a = data.accounts[alias]
+    const alias = all[i] as string
+    const a = data.accounts[alias] as Account
     position.set(alias, i)
     const next = nextChange(a, now)
     if (next < validUntil) validUntil = next
@@ -99,12 +99,12 @@ export function* roundRobinOrder(
   const start = ((Math.trunc(rotationIndex) % n) + n) % n
   const firstKey = first === undefined ? undefined : ix.groupKey.get(first)
   for (const group of ix.groups) {
-    if (firstKey !== undefined && ix.groupKey.get(group[0]) === firstKey) {
+    if (firstKey !== undefined && ix.groupKey.get(group[0] as string) === firstKey) {
       if (!skip(first as string)) yield first as string
     }
     const k = lowerBound(group, start, ix.position)
     for (let i = 0; i < group.length; i++) {
-      const alias = group[(k + i) % group.length]
+      const alias = group[(k + i) % group.length] as string
       if (alias !== first && !skip(alias)) yield alias
     }
   }
@@ -116,7 +116,7 @@ function lowerBound(group: readonly string[], start: number, position: ReadonlyM
   let hi = group.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if ((position.get(group[mid]) as number) < start) lo = mid + 1
+    if ((position.get(group[mid] as string) as number) < start) lo = mid + 1
     else hi = mid
   }
   return lo === group.length ? 0 : lo

@@ -48,8 +48,8 @@ export class RotationSelector implements Selector {
     if (force.active && force.alias) return [forcedCandidate(data, force.alias, req, now)]
     const ctx = this.context(data, req, now)
     if (ctx.eligible.length === 0 && needsPro(req.model)) {
-      const blocked = Object.keys(data.accounts).filter(
-        (a) => !isPro(data.accounts[a]) && this.servable(data, a, req, now),
+      const blocked = Object.entries(data.accounts).filter(
+        ([a, acc]) => !isPro(acc) && this.servable(data, a, req, now),
       )
       if (blocked.length) throw proOnly(data, req, now)
     }
@@ -105,7 +105,8 @@ export class RotationSelector implements Selector {
   }
 
   private servable(data: Readonly<StoreData>, alias: string, req: SelectRequest, now: number): boolean {
-    return !req.exclude?.includes(alias) && healthOf(data.accounts[alias], now, req.model).health === 'ok'
+    const a = data.accounts[alias]
+    return a !== undefined && !req.exclude?.includes(alias) && healthOf(a, now, req.model).health === 'ok'
   }
 
   private context(data: Readonly<StoreData>, req: SelectRequest, now: number): StrategyContext {

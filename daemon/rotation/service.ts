@@ -53,14 +53,15 @@ export class RotationService {
     const req = model === undefined ? {} : { model }
     const first = force.active && force.alias ? [force.alias] : this.selector.preview(data, req, now)
     const rest = force.active ? [] : Object.keys(data.accounts).filter((a) => !first.includes(a))
-    const order = [...first, ...rest].map((alias) => {
+    const order = [...first, ...rest].flatMap((alias) => {
       const a = data.accounts[alias]
+      if (!a) return []
       const h = healthOf(a, now, model)
       const entry: RotationState['order'][number] = { alias, health: h.health, tier: tierOf(a, settings, now) }
       if (h.health === 'ok' && !first.includes(alias)) entry.reason = 'not eligible for this model (Pro accounts only)'
       else if (h.reason !== undefined) entry.reason = h.reason
       if (h.until !== undefined) entry.until = h.until
-      return entry
+      return [entry]
     })
     return { strategy: settings.rotationStrategy, force, activeAlias: data.activeAlias, order }
   }

@@ -17,7 +17,7 @@ export interface StrategyContext {
 
 /**
  * A strategy orders every eligible alias, best first, so a failure falls
- * through to the next one in the same call (seed fix A6). `order` has no
+ * through to the next one in the same call (docs/architecture.md#lessons-from-the-old-plugin). `order` has no
  * side effects (rotation.get previews it); `served` moves the strategy on
  * once an alias actually served.
  */
@@ -82,9 +82,9 @@ export const leastUsed: RotationStrategy = {
     const acc = (a: string) => data.accounts[a]
     return [...eligible].sort(
       (x, y) =>
-        (acc(x).usageCount ?? 0) - (acc(y).usageCount ?? 0) ||
-        (acc(x).lastUsed ?? 0) - (acc(y).lastUsed ?? 0) ||
-        (pos.get(x) as number) - (pos.get(y) as number),
+        (acc(x)?.usageCount ?? 0) - (acc(y)?.usageCount ?? 0) ||
+        (acc(x)?.lastUsed ?? 0) - (acc(y)?.lastUsed ?? 0) ||
+        (pos.get(x) ?? 0) - (pos.get(y) ?? 0),
     )
   },
 }
@@ -96,7 +96,11 @@ export function randomOrder(deps: StrategyDeps): RotationStrategy {
       const out = [...eligible]
       for (let i = out.length - 1; i > 0; i--) {
         const j = Math.min(i, Math.floor(deps.random() * (i + 1)))
-        ;[out[i], out[j]] = [out[j], out[i]]
+        const x = out[i]
+        const y = out[j]
+        if (x === undefined || y === undefined) continue
+        out[i] = y
+        out[j] = x
       }
       return out
     },

@@ -87,16 +87,25 @@ function invalidRequest(): JSONRPCResponse {
   return createJSONRPCErrorResponse(null, ErrorCode.INVALID_REQUEST, 'Invalid Request')
 }
 
+/** Which methods a transport may call (the dashboard's HTTP surface serves fewer than the socket). */
+export type MethodFilter = (method: string) => boolean
+
 /** One element: anything but an object with a string method and a valid id is -32600. */
 async function receiveOne(
   server: JSONRPCServer<CallContext>,
   payload: unknown,
   ctx: CallContext,
+  allow?: MethodFilter,
 ): Promise<JSONRPCResponse | null> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return invalidRequest()
   const msg = payload as { id?: unknown; method?: unknown }
   if (typeof msg.method !== 'string' || (msg.id !== undefined && !isJSONRPCID(msg.id))) return invalidRequest()
-  return (await server.receive(payload as JSONRPCRequest, ctx)) as JSONRPCResponse | null
+  if (allow && !allow(msg.method)) {
+    // Exactly what an unknown method gets, so a transport cannot tell the two apart.
+    if (msg.id === undefined) return null
+    return createJSONRPCErrorResponse(msg.id, ErrorCode.METHOD_NOT_FOUND, 'Method not found')
+  }
+  return (await server.receive(payload as JSONRPCRequest, ctx))
 }
 
 export interface LineOptions {
@@ -104,6 +113,8 @@ export interface LineOptions {
   maxBatch?: number
   /** Runs each call (batch entries one by one), e.g. through a per-connection limit. */
   run?: <T>(call: () => Promise<T>) => Promise<T>
+  /** Methods this transport may call; anything else answers METHOD_NOT_FOUND. */
+  allow?: MethodFilter
 }
 
 const direct = <T>(call: () => Promise<T>): Promise<T> => call()
@@ -126,7 +137,7 @@ export async function receiveLine(
   } catch {
     return parseErrorResponse()
   }
-  if (!Array.isArray(payload)) return run(() => receiveOne(server, payload, ctx))
+  if (!Array.isArray(payload)) return run(() => receiveOne(server, payload, ctx, opts.allow))
   if (payload.length === 0) return invalidRequest()
   if (opts.maxBatch !== undefined && payload.length > opts.maxBatch) {
     return createJSONRPCErrorResponse(
@@ -136,7 +147,7 @@ export async function receiveLine(
       { maxBatch: opts.maxBatch },
     )
   }
-  const answers = (await Promise.all(payload.map((p) => run(() => receiveOne(server, p, ctx))))).filter(
+  const answers = (await Promise.all(payload.map((p) => run(() => receiveOne(server, p, ctx, opts.allow))))).filter(
     (r) => r !== null,
   )
   return answers.length ? answers : null

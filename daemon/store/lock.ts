@@ -4,7 +4,7 @@ import { StoreLockedError } from './errors.js'
 import { AtomicWriter, errnoCode, readIfExists, type StoreFs } from './fs.js'
 
 /**
- * The store lock (invariant 7): proper-lockfile's lock directory `<file>.lock`,
+ * The store lock (docs/architecture.md#invariants, 7): proper-lockfile's lock directory `<file>.lock`,
  * kept fresh by its mtime, plus `<file>.pid` so a refused second daemon can
  * name the first. realpath:false lets us lock a store that does not exist yet.
  */

@@ -55,7 +55,7 @@ export const TOUCH_DELAY_MS = 5_000
 
 /**
  * The account store: loaded once, held in memory, every change written
- * durably (invariants 8-10) and serialized through one promise chain.
+ * durably (docs/architecture.md#invariants, 8-10) and serialized through one promise chain.
  */
 export class AccountStore {
   private current: StoreData
@@ -277,7 +277,7 @@ export class AccountStore {
         try {
           replay(next)
         } catch {
-          // A replay that throws (its account is gone) changes nothing worth keeping.
+          // A replay that no longer applies (its account is gone) is dropped, not an error.
         }
       }
     } finally {

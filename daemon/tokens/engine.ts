@@ -6,7 +6,7 @@ import type { Account } from '../store/schema.js'
 import { AccountGoneError, type Refresher } from './refresher.js'
 import type { SelectRequest, Selector } from './selection.js'
 
-/** A token handed out must stay valid at least this long (DESIGN: token.get). */
+/** A token handed out must stay valid at least this long (docs/protocol.md, token.get). */
 export const MIN_VALIDITY_MS = 60_000
 
 const NO_FAILURES: ReadonlyMap<string, string> = new Map()

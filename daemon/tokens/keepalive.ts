@@ -1,3 +1,4 @@
+import { identityFromTokens } from '../auth/jwt.js'
 import { isRefreshError } from '../auth/oauth-errors.js'
 import type { Clock, Logger, Timer } from '../deps.js'
 import type { EventBus } from '../events.js'
@@ -30,7 +31,7 @@ export interface KeepAliveDeps extends KeepAliveOptions {
 }
 
 /**
- * Keeps idle accounts alive (invariant 5): each enabled, valid account is due
+ * Keeps idle accounts alive (docs/architecture.md#invariants, 5 and 15): each enabled, valid account is due
  * ahead of expiry (with jitter) and at least every idleRefreshMs. One timer for
  * the nearest due time; no polling. Failures back off 1 min doubling to 1 h.
  */
@@ -42,6 +43,10 @@ export class KeepAlive {
   private current: Promise<void> | undefined
   private readonly jitterByAlias = new Map<string, number>()
   private readonly heldOff = new Map<string, { failures: number; until: number }>()
+  /** The access token's own `iat` per alias, decoded once per token (reschedule walks every account). */
+  /** When keep-alive itself last asked the issuer for each alias (this process only). */
+  private readonly triedAt = new Map<string, number>()
+  private readonly issuedAtByAlias = new Map<string, { token: string; iat: number | undefined }>()
   private offBus: (() => void) | undefined
 
   private readonly store: AccountStore
@@ -88,14 +93,29 @@ export class KeepAlive {
     const s = settings ?? readSettings(this.store.data)
     const last = a.lastRefresh ? Date.parse(a.lastRefresh) : NaN
     if (!Number.isFinite(last)) return this.clock.now() // never refreshed by us: learn its state now
+    // The token's age is its own (`iat`), not the time it reached the store: a token
+    // added from stdin, a legacy store or another tool may be days old already.
+    const issued = this.issuedAt(alias, a.accessToken) ?? last
     let ahead = s.refreshAheadMs * (1 + this.jitterFor(alias))
     // A token that lives less than the look-ahead would be due again the moment it
     // arrives: refresh such tokens at half their life instead.
-    const lifetime = a.expiresAt - last
+    const lifetime = a.expiresAt - issued
     if (lifetime <= ahead) ahead = lifetime / 2
-    const due = Math.min(a.expiresAt - ahead, last + s.idleRefreshMs)
-    // A pair that came back already expired must not be asked for again at once.
-    return Math.max(due, last + (lifetime > 0 ? Math.min(MIN_GAP_MS, lifetime / 2) : MIN_GAP_MS))
+    // The older of the token and our last refresh counts, for the idle rule and the gap alike.
+    const since = Math.min(issued, last)
+    const due = Math.min(a.expiresAt - ahead, since + s.idleRefreshMs)
+    // A pair that came back already expired must not be asked for again at once, even
+    // one whose `iat` is old (a skewed or confused issuer): our own last try counts too.
+    const gap = lifetime > 0 ? Math.min(MIN_GAP_MS, lifetime / 2) : MIN_GAP_MS
+    return Math.max(due, since + gap, (this.triedAt.get(alias) ?? -Infinity) + MIN_GAP_MS)
+  }
+
+  private issuedAt(alias: string, token: string): number | undefined {
+    const known = this.issuedAtByAlias.get(alias)
+    if (known?.token === token) return known.iat
+    const iat = identityFromTokens({ accessToken: token }).iat
+    this.issuedAtByAlias.set(alias, { token, iat })
+    return iat
   }
 
   private jitterFor(alias: string): number {
@@ -152,6 +172,7 @@ export class KeepAlive {
   }
 
   private async refreshOne(alias: string): Promise<void> {
+    this.triedAt.set(alias, this.clock.now())
     try {
       await this.refresher.refresh(alias, 'keep-alive')
       this.jitterByAlias.delete(alias)

@@ -55,8 +55,8 @@ export type RefreshListener = (alias: string, account: Readonly<Account>) => voi
 
 /**
  * The only code that spends refresh tokens. One refresh per account at a time,
- * whoever asks (invariant 1); the new pair is on disk before any caller sees it
- * (invariant 2); failures are classified, never recorded as rate limits (invariant 3).
+ * whoever asks (docs/architecture.md#invariants, 1); the new pair is on disk before any caller sees it
+ * (2); failures are classified, never recorded as rate limits (3).
  */
 export class Refresher {
   private readonly inFlight = new Map<string, Promise<Account>>()

@@ -125,8 +125,9 @@ export function bucketAt(list: StoredBucket[], start: number, hours: 1 | 24): St
     return b
   }
   let i = list.length - 1
-  while (i >= 0 && list[i].start > start) i--
-  if (i >= 0 && list[i].start === start) return list[i]
+  while (i >= 0 && (list[i]?.start ?? -Infinity) > start) i--
+  const at = list[i]
+  if (at && at.start === start) return at
   const b = newBucket(start, hours)
   list.splice(i + 1, 0, b)
   return b
@@ -145,7 +146,7 @@ export function compact(entry: { hours: StoredBucket[]; days: StoredBucket[] }, 
   let changed = false
   const hourCut = Math.floor((now - HOURLY_RETENTION_MS) / DAY_MS) * DAY_MS
   let keep = 0
-  while (keep < entry.hours.length && entry.hours[keep].start < hourCut) keep++
+  while (keep < entry.hours.length && (entry.hours[keep]?.start ?? Infinity) < hourCut) keep++
   if (keep > 0) {
     for (const h of entry.hours.slice(0, keep))
       merge(bucketAt(entry.days, Math.floor(h.start / DAY_MS) * DAY_MS, 24), h)

@@ -40,13 +40,16 @@ function readings(name: WindowName, hours: readonly StoredBucket[], current: Lim
 
 /** Percent per hour: the rises between readings of the same window, over the time they span. */
 function burnRate(points: Reading[]): number | undefined {
-  if (points.length < 2) return undefined
-  const span = points[points.length - 1].at - points[0].at
+  const first = points[0]
+  const last = points[points.length - 1]
+  if (points.length < 2 || !first || !last) return undefined
+  const span = last.at - first.at
   if (span < MIN_SPAN_MS) return undefined
   let rise = 0
   for (let i = 1; i < points.length; i++) {
     const a = points[i - 1]
     const b = points[i]
+    if (!a || !b) continue
     const same = a.resetAt === undefined || b.resetAt === undefined || Math.abs(a.resetAt - b.resetAt) <= SAME_WINDOW_MS
     // Across a reset the count starts over: only the part after it is burn.
     rise += same ? Math.max(0, b.used - a.used) : b.used

@@ -75,8 +75,7 @@ export class UsageService {
     const pool = emptyTotals()
     const members: PoolMember[] = []
     const accounts: UsageAccount[] = []
-    for (const alias of Object.keys(data.accounts)) {
-      const acc = data.accounts[alias]
+    for (const [alias, acc] of Object.entries(data.accounts)) {
       const { hours, days } = this.deps.history.of(alias)
       const limits = limitsView(acc, now)
       const runway = accountRunway(limits, hours, now)

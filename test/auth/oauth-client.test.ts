@@ -18,7 +18,7 @@ describe('refresh: request', () => {
     expect(init.method).toBe('POST')
     expect(init.redirect).toBe('manual')
     expect(init.headers).toMatchObject({ 'content-type': 'application/json', accept: 'application/json' })
-    expect(JSON.parse(String(init.body))).toEqual({
+    expect(JSON.parse(init.body as string)).toEqual({
       client_id: DEFAULT_CLIENT_ID,
       grant_type: 'refresh_token',
       refresh_token: RT,

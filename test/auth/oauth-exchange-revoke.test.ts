@@ -30,7 +30,7 @@ describe('exchangeCode', () => {
     const { url, init } = h.calls[0]
     expect(url).toBe(`${ISSUER}/oauth/token`)
     expect(init.headers).toMatchObject({ 'content-type': 'application/x-www-form-urlencoded' })
-    expect(Object.fromEntries(new URLSearchParams(String(init.body)))).toEqual({
+    expect(Object.fromEntries(new URLSearchParams(init.body as string))).toEqual({
       grant_type: 'authorization_code',
       code: params.code,
       redirect_uri: params.redirectUri,
@@ -58,7 +58,7 @@ describe('revoke', () => {
     const h = harness(() => new Response(null, { status: 200 }))
     expect(await h.client.revoke(RT, 'refresh_token')).toBe(true)
     expect(h.calls[0].url).toBe(`${ISSUER}/oauth/revoke`)
-    expect(JSON.parse(String(h.calls[0].init.body))).toEqual({
+    expect(JSON.parse(h.calls[0].init.body as string)).toEqual({
       token: RT,
       token_type_hint: 'refresh_token',
       client_id: DEFAULT_CLIENT_ID,

@@ -27,7 +27,8 @@ export function harness(respond: Responder, opts: { issuer?: string } = {}) {
     }
   const logger: Logger = { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') }
   const fetch: FetchFn = async (input, init) => {
-    const call = { url: String(input), init: init ?? {}, at: clock.now() }
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const call = { url, init: init ?? {}, at: clock.now() }
     calls.push(call)
     return respond(call, calls.length)
   }
@@ -52,7 +53,7 @@ export const refused: Responder = () => {
   throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) })
 }
 
-export async function settle<T>(clock: FakeClock, p: Promise<T>, ms: number): Promise<T | unknown> {
+export async function settle<T>(clock: FakeClock, p: Promise<T>, ms: number): Promise<unknown> {
   const caught = p.catch((e: unknown) => e)
   await clock.advance(ms)
   return caught

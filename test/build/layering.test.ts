@@ -70,7 +70,7 @@ export function cycles(graph: Map<string, Set<string>>): string[][] {
   return found
 }
 
-describe('the layering of docs/architecture.md', () => {
+describe('the layering of docs/architecture.md#rules-of-the-house', () => {
   it('protocol/ imports nothing but itself and zod — no Node APIs, no daemon, no client', () => {
     for (const f of files('protocol')) {
       for (const spec of importsOf(f))

@@ -25,7 +25,7 @@ describe('CLI: strategy, status, use, settings', () => {
   })
 
   it(
-    '`strategy least-used` then `status` prints least-used (the daemon’s answer, seed fix A2)',
+    '`strategy least-used` then `status` prints least-used (the daemon’s answer, not a constant)',
     async () => {
       const set = await cli(t, 'strategy', 'least-used')
       expect(set.stderr).toBe('')

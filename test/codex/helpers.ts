@@ -4,6 +4,7 @@ import { dirname } from 'node:path'
 import { codexAuthFile, type CodexAuthFile } from '../fakes/codex-cli.js'
 import { mintTokens, type Identity } from '../fakes/jwt.js'
 import { randomBytes } from 'node:crypto'
+import { inspect } from 'node:util'
 
 export const alice: Identity = { email: 'alice@example.com', accountId: 'acc-alice', userId: 'user-alice' }
 export const bob: Identity = { email: 'bob@example.com', accountId: 'acc-bob', userId: 'user-bob' }
@@ -45,11 +46,11 @@ export async function until<T>(
   for (;;) {
     try {
       const v = await fn()
-      if (v) return v as NonNullable<T>
+      if (v) return v
     } catch (err) {
       last = err
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${inspect(last)}` : ''}`)
     await new Promise((r) => setTimeout(r, everyMs))
   }
 }

@@ -5,7 +5,8 @@ import { alice, authJsonFor, readJson, until, writeInPlace } from './helpers.js'
 
 describe('stopping the daemon mid-refresh', () => {
   it('finishes the refresh, then writes the pair back to auth.json before it lets go', async () => {
-    const { app, issuer, close } = await startIssuerApp()
+    const pair = await startIssuerApp()
+    const { app, issuer } = pair
     try {
       const file = app.dirs.codexAuthFile
       writeInPlace(file, authJsonFor(issuer.addAccount(alice)))
@@ -20,7 +21,7 @@ describe('stopping the daemon mid-refresh', () => {
       expect(readJson(file).tokens.refresh_token).toBe(latest)
       expect(issuer.isSpent(latest)).toBe(false)
     } finally {
-      await close()
+      await pair.close()
     }
   })
 })

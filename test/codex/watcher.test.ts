@@ -1,5 +1,5 @@
 /**
- * Invariant 13 against a real in-process daemon: whatever way Codex (or a user)
+ * docs/architecture.md#invariants, 13, against a real in-process daemon: whatever way Codex (or a user)
  * changes auth.json, the daemon adopts it; an older file never wins; our own
  * write is not read back as news.
  */

@@ -1,5 +1,5 @@
 /**
- * Invariant 14 end to end: the daemon refreshes the account auth.json holds and
+ * docs/architecture.md#invariants, 14, end to end: the daemon refreshes the account auth.json holds and
  * writes the new pair there in the shape Codex requires; a refresh Codex makes
  * itself is adopted; codex.use switches the file to another account.
  */
@@ -25,7 +25,7 @@ async function setup(): Promise<{ app: TestApp; issuer: FakeIssuer; file: string
 
 const stored = (app: TestApp, alias: string) => app.app.components.store.data.accounts[alias]
 
-/** Exactly what Codex demands of the file (REFERENCE.md): else it rejects all of it. */
+/** Exactly what Codex demands of the file (docs/architecture.md#codex-authjson): else it rejects all of it. */
 function expectCodexShape(json: ReturnType<typeof readJson>, accountId: string): void {
   expect(json.auth_mode).toBe('chatgpt')
   expect(typeof json.last_refresh).toBe('string')

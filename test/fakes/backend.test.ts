@@ -102,7 +102,7 @@ describe('fake backend: /codex/responses', () => {
     const res = await ask(mintTokens(bob).accessToken, 'acct-B')
     expect(res.status).toBe(429)
     expect(await res.json()).toEqual({
-      error: expect.objectContaining({ type: 'usage_limit_reached', plan_type: 'pro', resets_at: resetsAt }),
+      error: expect.objectContaining({ type: 'usage_limit_reached', plan_type: 'pro', resets_at: resetsAt }) as unknown,
     })
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(599)
     expect(res.headers.get('x-codex-primary-used-percent')).toBe('100')
@@ -131,7 +131,7 @@ describe('fake backend: /codex/responses', () => {
     const controller = new AbortController()
     const res = await ask(mintTokens(alice).accessToken, 'acct-A', {}, controller.signal)
     expect(res.status).toBe(200)
-    const reader = res.body!.getReader()
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader()
     const first = new TextDecoder().decode((await reader.read()).value)
     expect(first).toContain('event: response.created')
     controller.abort()

@@ -139,7 +139,7 @@ export class FakeBackend {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', this.http.origin).pathname
     const raw = await readBody(req)
-    let body: unknown = undefined
+    let body: unknown
     try {
       body = raw === '' ? undefined : JSON.parse(raw)
     } catch {

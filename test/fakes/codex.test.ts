@@ -52,7 +52,9 @@ describe('fake codex: login status', () => {
     ['an API-key auth_mode', (a: Record<string, unknown>) => (a.auth_mode = 'apikey')],
   ])('rejects %s', async (_what, mutate) => {
     if (mutate) {
-      const auth: Record<string, unknown> = JSON.parse(JSON.stringify(codexAuthFile(issuer.addAccount(alice))))
+      const auth: Record<string, unknown> = JSON.parse(
+        JSON.stringify(codexAuthFile(issuer.addAccount(alice))),
+      ) as Record<string, unknown>
       mutate(auth)
       writeCodexAuth(home, auth)
     }

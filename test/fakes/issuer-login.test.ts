@@ -28,7 +28,7 @@ function authorizeUrl(challenge: string, overrides: Record<string, string> = {})
     originator: 'codex_cli_rs',
     ...overrides,
   })
-  return `${issuer.url}/oauth/authorize?${q}`
+  return `${issuer.url}/oauth/authorize?${q.toString()}`
 }
 
 async function exchange(fields: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {

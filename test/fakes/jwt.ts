@@ -68,7 +68,7 @@ export function authClaimOf(token: string): Partial<AuthClaim> | undefined {
     return undefined
   }
   const auth = payload[AUTH_CLAIM]
-  return typeof auth === 'object' && auth !== null ? (auth as Partial<AuthClaim>) : undefined
+  return typeof auth === 'object' && auth !== null ? auth : undefined
 }
 
 export function claimsFor(identity: Identity, iat: number, exp: number): JwtClaims {

@@ -27,10 +27,11 @@ export async function startTestApp(
     noKeepAlive?: boolean
     notifySpawn?: NotifySpawn
     platform?: string
+    dashboardPort?: number
   } = {},
 ): Promise<TestApp> {
   const dirs = opts.dirs ?? makeDirs(opts.env)
-  const config = resolveConfig({ env: dirs.env, home: dirs.home })
+  const config = resolveConfig({ env: dirs.env, home: dirs.home, dashboardPort: opts.dashboardPort })
   const logger = createLogger({ level: 'debug', stderr: false, file: dirs.logFile })
   const app = await startApp({
     config,

@@ -63,10 +63,10 @@ describe('limits.refresh: the usage-endpoint probe', () => {
     backend.setUsageStatus('acct-1', 403)
     const ev = await probeEvents(t.client)
     await t.client.call('limits.refresh', {})
-    expect(await ev.outcome(alias)).toMatchObject({ ok: false, error: expect.stringMatching(/HTTP 403/) })
+    expect(await ev.outcome(alias)).toMatchObject({ ok: false, error: expect.stringMatching(/HTTP 403/) as unknown })
     const view = await t.client.call('accounts.get', { alias })
     expect(view.health).toBe('ok')
-    expect(view.limits).toMatchObject({ confidence: 'error', error: expect.stringMatching(/403/) })
+    expect(view.limits).toMatchObject({ confidence: 'error', error: expect.stringMatching(/403/) as unknown })
     expect(t.app.components.store.data.accounts[alias].authInvalid).toBeUndefined()
     expect((await t.client.call('token.get', {})).alias).toBe(alias)
     expect(issuer.refreshCalls).toBe(0)
@@ -124,7 +124,7 @@ describe('limits.refresh: the usage-endpoint probe', () => {
     await t.client.call('accounts.setEnabled', { alias: 'home', enabled: false })
     await expect(t.client.call('limits.refresh', { alias: 'home' })).rejects.toMatchObject({
       code: ErrorCode.LIMITS_UNAVAILABLE,
-      message: expect.stringMatching(/home is disabled/),
+      message: expect.stringMatching(/home is disabled/) as unknown,
     })
     // {} skips the disabled account rather than failing.
     const ev = await probeEvents(t.client)
@@ -137,7 +137,7 @@ describe('limits.refresh: the usage-endpoint probe', () => {
     let release = (): void => {}
     const gate = new Promise<void>((r) => (release = r))
     const gated: typeof fetch = async (input, init) => {
-      if (String(input).endsWith('/codex/usage')) await gate
+      if (urlOf(input).endsWith('/codex/usage')) await gate
       return fetch(input, init)
     }
     const { t, issuer, backend } = await start({ fetch: gated })
@@ -171,7 +171,7 @@ describe('limits probe and daemon stop', () => {
     let entered = (): void => {}
     const inFetch = new Promise<void>((r) => (entered = r))
     const stuck: typeof fetch = async (input, init) => {
-      if (!String(input).endsWith('/codex/usage')) return fetch(input, init)
+      if (!urlOf(input).endsWith('/codex/usage')) return fetch(input, init)
       entered()
       return new Promise<Response>(() => {}) // ignores the abort signal, like a wedged socket
     }
@@ -222,3 +222,7 @@ describe('usage payload parsing', () => {
     expect(() => parseUsage({}, now)).toThrow(/no limits/)
   })
 })
+
+function urlOf(input: string | URL | Request): string {
+  return typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+}

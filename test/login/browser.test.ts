@@ -45,7 +45,7 @@ describe('browser sign-in', () => {
     expect(start.method).toBe('browser')
     expect(start.expiresAt).toBeGreaterThan(Date.now() + 4 * 60_000)
 
-    // The authorize URL, parameter for parameter as REFERENCE.md lists them.
+    // The authorize URL, parameter for parameter as the Codex CLI sends them (docs/architecture.md#oauth).
     const u = new URL(start.url)
     expect(`${u.origin}${u.pathname}`).toBe(`${issuer.url}/oauth/authorize`)
     expect([...u.searchParams.keys()]).toEqual([

@@ -1,5 +1,5 @@
 /**
- * Invariant 6: team seats share chatgpt_account_id; (account id, user id) is the
+ * docs/architecture.md#invariants, 6: team seats share chatgpt_account_id; (account id, user id) is the
  * identity. Whichever way the tokens arrive — Codex auth.json, sign-in — two
  * seats stay two accounts, and a seat's new tokens land on that seat only.
  */
@@ -26,9 +26,9 @@ describe('team seats', () => {
     const p2 = pairFor(seat2, now)
     writeInPlace(app.dirs.codexAuthFile, authJsonFor(p2))
     await until(() => accounts().length === 2, 'seat 2 as a second account')
-    const byUser = Object.fromEntries(accounts().map((a) => [a.userId, a]))
-    expect(byUser['user-1'].refreshToken).toBe(p1.refreshToken)
-    expect(byUser['user-2'].refreshToken).toBe(p2.refreshToken)
+    const byUser = new Map(accounts().map((a) => [a.userId, a]))
+    expect(byUser.get('user-1')?.refreshToken).toBe(p1.refreshToken)
+    expect(byUser.get('user-2')?.refreshToken).toBe(p2.refreshToken)
     expect(new Set(accounts().map((a) => a.alias))).toEqual(new Set(['dev', 'dev-1']))
   })
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { MARKER_EXPIRES } from '../../client/plugin/auth-methods.js'
 import { MARKER_KEY } from '../../client/plugin/config.js'
 import type { ApiMethod, OAuthMethod } from '../../client/plugin/opencode-types.js'
 import { freePort, toLoopback } from '../login/helpers.js'
@@ -40,7 +41,8 @@ describe('plugin auth hook: sign-in through the daemon, only a marker for OpenCo
     const page = await fetch(toLoopback(auth.headers.get('location') ?? ''))
     expect(page.status).toBe(200)
     const result = await done
-    expect(result).toEqual({ type: 'success', key: MARKER_KEY })
+    // An oauth-type marker (OpenCode then shapes requests for the ChatGPT path), never a token.
+    expect(result).toEqual({ type: 'success', refresh: MARKER_KEY, access: MARKER_KEY, expires: MARKER_EXPIRES })
     const { accounts } = await h.rpc.call('accounts.list', {})
     expect(accounts.map((a) => a.email)).toEqual(['carol@example.com'])
   })

@@ -107,7 +107,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   return h
 }
 
-/** The body OpenCode sends (REFERENCE.md): a Responses API request with store:false and a prompt_cache_key. */
+/** The body OpenCode sends (docs/architecture.md#the-chatgpt-codex-backend): a Responses API request with store:false and a prompt_cache_key. */
 export function openCodeBody(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     model: 'gpt-5.5',
@@ -127,13 +127,14 @@ export function callResponses(
   body: Record<string, unknown>,
   init: RequestInit = {},
 ): Promise<Response> {
+  const sessionKey = typeof body.prompt_cache_key === 'string' ? body.prompt_cache_key : ''
   return h.fetch(`${h.baseURL}/responses`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       authorization: `Bearer ${MARKER_KEY}`,
-      'session-id': String(body.prompt_cache_key ?? ''),
-      'x-session-affinity': String(body.prompt_cache_key ?? ''),
+      'session-id': sessionKey,
+      'x-session-affinity': sessionKey,
     },
     body: JSON.stringify(body),
     ...init,

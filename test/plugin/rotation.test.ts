@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { triggersRetry } from '../../client/plugin/failures.js'
+import { triggersRetry } from '../../upstream/answers.js'
 import { callResponses, openCodeBody, startHarness, type Harness } from './harness.js'
 
 /** Which alias the daemon would try first for this model (rotation.get's side-effect-free preview). */

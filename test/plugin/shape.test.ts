@@ -19,7 +19,7 @@ describe('plugin fetch: request shaping against a spawned daemon and the fake ba
   })
   afterAll(async () => h?.close())
 
-  it('rewrites the URL and sends the daemon account’s Bearer, chatgpt-account-id and the Codex headers', async () => {
+  it('rewrites the URL and sends the daemon account’s Bearer and chatgpt-account-id beside OpenCode’s own headers', async () => {
     const res = await callResponses(h, openCodeBody())
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/event-stream')
@@ -36,11 +36,12 @@ describe('plugin fetch: request shaping against a spawned daemon and the fake ba
     expect(claims.chatgpt_account_id).toBe('acct-alice')
     expect(seen.accountId).toBe('acct-alice')
     expect(seen.headers['chatgpt-account-id']).toBe('acct-alice')
-    expect(seen.headers['openai-beta']).toBe('responses=experimental')
-    expect(seen.headers.originator).toBe('codex_cli_rs')
+    // OpenCode's ChatGPT path as it is: its originator and session headers, none of the stale ones.
+    expect(seen.headers.originator).toBe('opencode')
+    expect(seen.headers['session-id']).toBe('ses_test_1')
+    expect(seen.headers['x-session-affinity']).toBe('ses_test_1')
     expect(seen.headers.accept).toBe('text/event-stream')
-    expect(seen.headers.session_id).toBe('ses_test_1')
-    expect(seen.headers.conversation_id).toBe('ses_test_1')
+    for (const stale of ['openai-beta', 'session_id', 'conversation_id']) expect(seen.headers[stale]).toBeUndefined()
     expect(seen.status).toBe(200)
   })
 
@@ -72,6 +73,28 @@ describe('plugin fetch: request shaping against a spawned daemon and the fake ba
     expect(input.map((i) => i.type)).toEqual(['message', 'function_call', 'function_call_output'])
     expect(input.some((i) => 'id' in i)).toBe(false)
     expect(input[1].call_id).toBe('call_1')
+  })
+
+  it('turns the API-key shape an `api` marker makes OpenCode send into its ChatGPT path’s shape', async () => {
+    const res = await callResponses(
+      h,
+      openCodeBody({
+        model: 'gpt-5.4-nano',
+        instructions: undefined,
+        temperature: 0.5,
+        input: [
+          { role: 'developer', content: 'You are opencode.' },
+          { role: 'system', content: [{ type: 'input_text', text: 'Be brief.' }] },
+          { role: 'user', content: [{ type: 'input_text', text: 'say hi' }] },
+        ],
+      }),
+    )
+    await res.text()
+    const body = lastResponsesRequest(h.backend).body as Record<string, unknown>
+    expect(body.instructions).toBe('You are opencode.\n\nBe brief.')
+    expect(body.input).toEqual([{ role: 'user', content: [{ type: 'input_text', text: 'say hi' }] }])
+    expect('temperature' in body).toBe(false)
+    expect(body.model).toBe('gpt-5.4-mini')
   })
 
   it('keeps the caller’s effort when the model has no suffix, and maps every effort suffix', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { send } from '../../client/plugin/upstream.js'
+import { send } from '../../upstream/send.js'
 import { getEventListeners } from 'node:events'
 
 describe('upstream requests and the caller’s abort signal', () => {
@@ -32,6 +32,8 @@ describe('upstream requests and the caller’s abort signal', () => {
     const fetch = (_u: string | URL | Request, init?: RequestInit): Promise<Response> =>
       new Promise((_, reject) => {
         seen = init?.signal ?? undefined
+        // Like fetch: rejected with the abort reason as given.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
       })
     const p = send({

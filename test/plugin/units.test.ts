@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
-import { allLimited, openCodeRetries, triggersRetry } from '../../client/plugin/failures.js'
-import { answerNoToken } from '../../client/plugin/outcome.js'
-import { parseRequestBody, shapeBody, splitModel, wantsPriority } from '../../client/plugin/request.js'
-import { completedResponse, reportHeaders } from '../../client/plugin/response.js'
-import { SessionAccounts } from '../../client/plugin/sessions.js'
+import { allLimited, openCodeRetries, triggersRetry } from '../../upstream/answers.js'
+import { answerNoToken } from '../../upstream/outcome.js'
+import { parseRequestBody, shapeBody, splitModel, wantsPriority } from '../../upstream/request.js'
+import { completedResponse, reportHeaders } from '../../upstream/response.js'
+import { SessionAccounts } from '../../upstream/sessions.js'
 import * as entry from '../../client/plugin/index.js'
 
 describe('the package entry', () => {

@@ -1,5 +1,5 @@
 /**
- * The real Codex CLI (npm @openai/codex 0.169.0, installed test-only in this folder)
+ * The real Codex CLI (npm @openai/codex 0.171.0, installed test-only in this folder)
  * beside our daemon, following RECIPES.md §1-3: every auth.json the daemon writes is
  * accepted by `codex login status`, and a `codex app-server` sharing the daemon's
  * account never makes the fake issuer see a spent refresh token — Codex adopts the

@@ -6,18 +6,14 @@
  * (each test asserts it saw none), and each run has its own HOME/XDG.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { existsSync, rmSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { decodeJwt } from '../fakes/jwt.js'
 import { startHarness, type Harness } from '../plugin/harness.js'
-import { RC, installed, proxyEnv, startGuard, type Guard } from './support.js'
+import { installed, openCodeHome, startGuard, type Guard } from './support.js'
 
 const OPENCODE = installed('.bin', 'opencode')
 const PLUGIN_TYPES = installed('@opencode-ai', 'plugin')
-const PLUGIN = pathToFileURL(resolve(RC, '..', '..', 'client', 'plugin', 'index.ts')).href
 const RUN_TIMEOUT_MS = 60_000
 
 const present = existsSync(OPENCODE) && existsSync(PLUGIN_TYPES)
@@ -36,48 +32,13 @@ interface Run {
   timedOut: boolean
 }
 
-/** A private HOME/XDG tree with opencode.json loading our plugin, and the plugin's types seeded (no install). */
-function openCodeHome(proxy: string): { root: string; work: string; env: Record<string, string> } {
-  const root = mkdtempSync(join(tmpdir(), 'oma-oc-'))
-  const dir = (p: string): string => {
-    const d = join(root, p)
-    mkdirSync(d, { recursive: true })
-    return d
-  }
-  const config = dir('xdg/config')
-  const oc = dir('xdg/config/opencode')
-  writeFileSync(join(oc, 'opencode.json'), JSON.stringify({ plugin: [PLUGIN] }))
-  // OpenCode installs @opencode-ai/plugin into its config dir and waits ~70 s for the network
-  // unless it finds it there with a lockfile naming it.
-  mkdirSync(join(oc, 'node_modules', '@opencode-ai'), { recursive: true })
-  symlinkSync(PLUGIN_TYPES, join(oc, 'node_modules', '@opencode-ai', 'plugin'), 'dir')
-  writeFileSync(
-    join(oc, 'package-lock.json'),
-    JSON.stringify({ lockfileVersion: 3, packages: { '': { dependencies: { '@opencode-ai/plugin': '1.18.33' } } } }),
-  )
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir('home'),
-    XDG_CONFIG_HOME: config,
-    XDG_DATA_HOME: dir('xdg/data'),
-    XDG_CACHE_HOME: dir('xdg/cache'),
-    XDG_STATE_HOME: dir('xdg/state'),
-    OPENCODE_DISABLE_MODELS_FETCH: '1',
-    OPENCODE_DISABLE_AUTOUPDATE: '1',
-    OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
-    OPENCODE_DISABLE_SHARE: '1',
-    OPENCODE_DISABLE_CLAUDE_CODE: '1',
-    // Anything that is not loopback goes to the guard: refused at once, and recorded.
-    ...proxyEnv(proxy),
-    // The marker our sign-in methods store: OpenCode runs the loader only when a credential exists.
-    OPENCODE_AUTH_CONTENT: JSON.stringify({ openai: { type: 'api', key: 'opencode-multi-auth' } }),
-    NO_COLOR: '1',
-  }
-  return { root, work: dir('work'), env }
-}
-
 async function runOpenCode(h: Harness, proxy: string): Promise<Run> {
-  const { root, work, env } = openCodeHome(proxy)
+  const { root, work, env } = openCodeHome(proxy, {
+    type: 'oauth',
+    refresh: 'opencode-multi-auth',
+    access: 'opencode-multi-auth',
+    expires: Date.UTC(2100, 0, 1),
+  })
   const pluginEnv = {
     OPENCODE_MULTI_AUTH_SOCKET: h.daemon.dirs.socketPath,
     OPENCODE_MULTI_AUTH_CHATGPT_BASE_URL: h.backend.url,
@@ -156,11 +117,12 @@ describe.skipIf(!present)('the real OpenCode with our plugin (opencode run)', ()
       expect(['acct-a', 'acct-b']).toContain(auth.chatgpt_account_id)
       expect(r.headers['chatgpt-account-id']).toBe(auth.chatgpt_account_id)
       expect(claims.email).toBe(`${auth.chatgpt_account_id.slice(5)}@example.com`)
-      expect(r.headers.originator).toBe('codex_cli_rs')
+      expect(r.headers.originator).toBe('opencode')
       const body = r.body as { store: boolean; stream: boolean; prompt_cache_key?: string }
       expect(body.store).toBe(false)
       expect(body.stream).toBe(true)
-      if (body.prompt_cache_key) expect(r.headers.session_id).toBe(body.prompt_cache_key)
+      if (body.prompt_cache_key) expect(r.headers['session-id']).toBe(body.prompt_cache_key)
+      expect(r.headers.session_id).toBeUndefined()
     }
     expect(calls.some((r) => (r.body as { model: string }).model === 'gpt-5.5')).toBe(true)
   }, 90_000)

@@ -43,7 +43,7 @@ describe('settings service', () => {
     expect((await rejected({ rotationStrategy: 'fastest' })).fields[0].path).toBe('rotationStrategy')
     expect((await rejected({ accountWeights: { a: 0.5, b: 0.3 } })).fields[0]).toMatchObject({
       path: 'accountWeights',
-      message: expect.stringMatching(/sum to 1/),
+      message: expect.stringMatching(/sum to 1/) as unknown,
     })
     expect((await rejected({ accountWeights: { a: 1.5 } })).fields[0].path).toBe('accountWeights.a')
     expect((await rejected({ accountWeights: { a: 0.5, ghost: 0.5 } })).fields[0].path).toBe('accountWeights.ghost')
@@ -51,7 +51,7 @@ describe('settings service', () => {
     // A valid key next to an invalid one is not saved either.
     await rejected({ preferProAccounts: true, criticalThreshold: -1 })
     expect(await r.t.client.call('settings.get', {})).toEqual(saved)
-    expect(JSON.parse(storeFile()).settings.criticalThreshold).toBe(15)
+    expect((JSON.parse(storeFile()) as { settings: Record<string, unknown> }).settings.criticalThreshold).toBe(15)
   })
 
   it('update saves, marks the preset custom, and the change reaches rotation at once', async () => {
@@ -64,7 +64,9 @@ describe('settings service', () => {
       rotationStrategy: 'weighted-round-robin',
       accountWeights: { a: 0.25, b: 0.75 },
     })
-    expect(JSON.parse(storeFile()).settings).toMatchObject({ accountWeights: { a: 0.25, b: 0.75 } })
+    expect((JSON.parse(storeFile()) as { settings: Record<string, unknown> }).settings).toMatchObject({
+      accountWeights: { a: 0.25, b: 0.75 },
+    })
     expect((await r.t.client.call('rotation.get', {})).strategy).toBe('weighted-round-robin')
     expect(await r.serve(4)).toEqual(['b', 'a', 'b', 'b'])
     expect((await r.t.client.call('accounts.get', { alias: 'b' })).weight).toBe(0.75)

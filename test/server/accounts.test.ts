@@ -1,7 +1,7 @@
 /**
  * accounts.*, events.subscribe and logs.tail against the spawned daemon, through
- * the typed client: identity from the JWT claims (invariant 6), the last-enabled
- * guard, the not-found code, and no token ever leaving the daemon (invariant 11).
+ * the typed client: identity from the JWT claims (docs/architecture.md#invariants, 6), the last-enabled
+ * guard, the not-found code, and no token ever leaving the daemon (11).
  */
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

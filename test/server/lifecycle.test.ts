@@ -1,7 +1,7 @@
 /**
  * The real daemon, spawned with private HOME/XDG dirs: what it answers, how
  * its socket is protected, how it refuses a second copy of itself, how it
- * handles SIGHUP and SIGTERM (invariants 7 and 12, issue 2 "Show").
+ * handles SIGHUP and SIGTERM (docs/architecture.md#invariants, 7 and 12).
  */
 import { chownSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs'
 import { connect } from 'node:net'

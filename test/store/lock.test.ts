@@ -93,7 +93,7 @@ describe('AccountStore: the store lock', () => {
   it('waits out a lock left by a dead process instead of failing', async () => {
     const { dir, file } = await tempStore()
     await mkdir(`${file}.lock`, { recursive: true })
-    const dead = spawnSync(process.execPath, ['-e', '']).pid as number
+    const dead = spawnSync(process.execPath, ['-e', '']).pid
     await writeFile(`${file}.pid`, `${dead}\n`)
     // Almost stale: last refreshed 9.5 s ago.
     const then = new Date(Date.now() - 9_500)

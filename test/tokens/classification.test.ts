@@ -5,7 +5,7 @@ import type { FailureKind } from '../fakes/issuer.js'
 import { addAccount } from '../helpers/accounts.js'
 import { useIssuerApp } from '../helpers/issuer-app.js'
 
-describe('refresh failures are classified (invariant 3)', () => {
+describe('refresh failures are classified (docs/architecture.md#invariants, 3)', () => {
   // One pair for the whole block; each test clears the store first.
   const fx = useIssuerApp({ once: true })
   let n = 0

@@ -38,7 +38,7 @@ class StubOAuth implements OAuthClient {
   }
 }
 
-describe('keep-alive scheduler (invariant 5)', () => {
+describe('keep-alive scheduler (docs/architecture.md#invariants, 5 and 15)', () => {
   let root: string
   let clock: FakeClock
   let store: AccountStore
@@ -70,6 +70,16 @@ describe('keep-alive scheduler (invariant 5)', () => {
         { now: clock.now(), source: 'test' },
       )
       Object.assign(d.accounts[r.alias], patch)
+    })
+  }
+
+  /** Adds an account whose access token was issued `issuedAgoMs` ago and lives `lifetimeMs` in all
+   *  (expiry from the JWT, as `accounts.add` from stdin or a legacy import would have it). */
+  async function addIssued(issuedAgoMs: number, lifetimeMs: number): Promise<void> {
+    const iat = (clock.now() - issuedAgoMs) / 1000
+    const t = mintTokens(identity(1), { iat, expiresInS: lifetimeMs / 1000 })
+    await store.update((d) => {
+      upsertTokens(d, { ...t, refreshToken: 'rt-0' }, { now: clock.now(), source: 'stdin' })
     })
   }
 
@@ -165,5 +175,57 @@ describe('keep-alive scheduler (invariant 5)', () => {
     keepAlive.start()
     await clock.advance(0)
     expect(oauth.calls).toHaveLength(1)
+  })
+
+  describe("a token's age is its own iat/exp, not when it reached the store", () => {
+    it('refreshes at once an account added with a long-lived token that expires inside the look-ahead', async () => {
+      // A 10-day token issued 9.5 days ago: 12 h left, well inside the 24 h look-ahead.
+      await addIssued(9.5 * DAY, 10 * DAY)
+      expect(store.data.accounts.user1.expiresAt).toBe(clock.now() + 12 * HOUR)
+      keepAlive.start()
+      expect(keepAlive.dueAt('user1', store.data.accounts.user1)).toBeLessThanOrEqual(clock.now())
+      await clock.advance(0)
+      expect(oauth.calls).toHaveLength(1)
+      expect(store.data.accounts.user1.refreshToken).toBe('rt-1')
+    })
+
+    it('refreshes at once a short-lived token added past half its life', async () => {
+      // A 2 h token issued 90 min ago: due at half its life, which is already behind us.
+      await addIssued(90 * 60_000, 2 * HOUR)
+      keepAlive.start()
+      await clock.advance(0)
+      expect(oauth.calls).toHaveLength(1)
+    })
+
+    it('refreshes at start an account whose due time passed while the daemon was down', async () => {
+      await addIssued(0, 10 * DAY)
+      const added = clock.now()
+      // Down for 5 days: no keep-alive ran, and the 4-day idle refresh fell due meanwhile.
+      await clock.advance(5 * DAY)
+      expect(oauth.calls).toHaveLength(0)
+      keepAlive.start()
+      expect(keepAlive.dueAt('user1', store.data.accounts.user1)).toBeLessThanOrEqual(clock.now())
+      await clock.advance(0)
+      expect(oauth.calls).toHaveLength(1)
+      expect(oauth.calls[0].at).toBe(added + 5 * DAY)
+    })
+
+    it('does not refresh a fresh account early', async () => {
+      await addIssued(0, 10 * DAY)
+      const added = clock.now()
+      keepAlive.start()
+      // The idle rule (every 4 days) comes before the 10-day token's look-ahead.
+      expect(keepAlive.dueAt('user1', store.data.accounts.user1)).toBe(added + 4 * DAY)
+      await clock.advance(4 * DAY - 1)
+      expect(oauth.calls).toHaveLength(0)
+      await clock.advance(1)
+      expect(oauth.calls).toHaveLength(1)
+    })
+
+    it('counts a token issued days before it was added towards the idle rule', async () => {
+      await addIssued(3 * DAY, 10 * DAY)
+      keepAlive.start()
+      expect(keepAlive.dueAt('user1', store.data.accounts.user1)).toBe(clock.now() + DAY)
+    })
   })
 })

@@ -98,7 +98,7 @@ describe('token races', () => {
     expect(err.data).toMatchObject({ alias: a.alias, health: 'auth_invalid' })
   })
 
-  it('token.get never reads the store file (invariant 9): garbage on disk does not disturb serving', async () => {
+  it('token.get never reads the store file (docs/architecture.md#invariants, 9): garbage on disk does not disturb serving', async () => {
     const { issuer, t } = ctx
     const a = await addAccount(t.client, issuer, 1)
     writeFileSync(t.dirs.storeFile, 'not json at all')

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { addAccount } from '../helpers/accounts.js'
 import { useIssuerApp } from '../helpers/issuer-app.js'
 
-describe('refresh single-flight and durability (invariants 1, 2)', () => {
+describe('refresh single-flight and durability (docs/architecture.md#invariants, 1 and 2)', () => {
   const fx = useIssuerApp()
 
   it('100 concurrent token.get on an expired account cause exactly one token-endpoint call', async () => {

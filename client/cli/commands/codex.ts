@@ -3,6 +3,7 @@ import type { CodexSyncResult } from '../../../protocol/methods.js'
 import { makeCli, type GlobalOptions } from '../context.js'
 import { printJson } from '../output.js'
 import type { Action } from '../program.js'
+import { registerCodexSetup } from './codex-setup.js'
 
 export function describeSync(r: CodexSyncResult): string {
   const who = r.alias ? ` (account ${r.alias})` : ''
@@ -27,7 +28,7 @@ export function describeSync(r: CodexSyncResult): string {
 export function registerCodex(program: Command, run: Action): void {
   const codex = program
     .command('codex')
-    .description("the Codex CLI's auth.json: switch it to an account, or read it now")
+    .description('the Codex CLI: switch its auth.json to an account, read it now, or point Codex at the gateway')
 
   codex
     .command('use <alias>')
@@ -55,4 +56,6 @@ export function registerCodex(program: Command, run: Action): void {
         cli.out.print(describeSync(r))
       }),
     )
+
+  registerCodexSetup(codex, run)
 }

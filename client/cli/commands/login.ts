@@ -28,7 +28,7 @@ function openBrowser(url: string): void {
 
 /** Human instructions; with --json they go to stderr so stdout stays one JSON document. */
 function showStart(out: Out, start: LoginStart, opened: boolean): void {
-  const say = out.json ? out.error : out.print
+  const say = (text: string): void => (out.json ? out.error(text) : out.print(text))
   if (start.method === 'device') {
     say(`On any device, open ${start.url}`)
     say(`and enter the code: ${start.userCode ?? '(none given)'}`)

@@ -10,7 +10,7 @@ export function registerPaths(program: Command, run: Action): void {
     .description('show where the store, socket, Codex auth file and log live')
     .option('--json', 'machine-readable output')
     .action(
-      run(async (opts: GlobalOptions) => {
+      run((opts: GlobalOptions) => {
         const cli = makeCli(opts)
         const p = cli.pathEnv
         const result = {
@@ -19,8 +19,9 @@ export function registerPaths(program: Command, run: Action): void {
           codexAuth: paths.codexAuthFile(p),
           log: paths.logFile(p),
         }
-        if (cli.out.json) return printJson(cli.out, result)
-        cli.out.print(table(Object.entries(result)))
+        if (cli.out.json) printJson(cli.out, result)
+        else cli.out.print(table(Object.entries(result)))
+        return Promise.resolve()
       }),
     )
 }

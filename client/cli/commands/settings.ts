@@ -22,7 +22,7 @@ function printSettings(cli: Cli, s: Settings, key?: string): void {
     if (value === undefined) throw new UsageError(`unknown setting ${key}; known: ${Object.keys(s).join(', ')}`)
     return cli.out.json
       ? printJson(cli.out, { [key]: value })
-      : cli.out.print(typeof value === 'object' ? JSON.stringify(value) : String(value))
+      : cli.out.print(typeof value === 'string' ? value : JSON.stringify(value))
   }
   if (cli.out.json) return printJson(cli.out, s)
   const weights = Object.entries(s.accountWeights)

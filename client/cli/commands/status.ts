@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import type { GatewayStatus } from '../../../protocol/methods.js'
 import { makeCli, type GlobalOptions } from '../context.js'
 import { printJson } from '../output.js'
 import type { Action } from '../program.js'
@@ -11,6 +12,12 @@ function runwayOf(u: UsageResult): Record<string, unknown> {
   return { pool: u.pool.runway, accounts: u.accounts.map((a) => ({ alias: a.alias, ...a.runway })) }
 }
 
+export function describeGateway(g: GatewayStatus): string {
+  if (!g.enabled) return 'Codex gateway: off (turn it on with `opencode-multi-auth codex setup`)'
+  const last = g.lastError ? `; last error ${new Date(g.lastError.at).toISOString()}: ${g.lastError.message}` : ''
+  return `Codex gateway: ${g.url}, ${g.requests} request(s), ${g.failovers} failover(s)${last}`
+}
+
 export function registerStatus(program: Command, run: Action): void {
   program
     .command('status')
@@ -19,12 +26,14 @@ export function registerStatus(program: Command, run: Action): void {
     .action(
       run(async (opts: GlobalOptions) => {
         const cli = makeCli(opts)
-        const [status, { accounts }, rotation, usage] = await Promise.all([
+        const [status, { accounts }, rotation, usage, gateway] = await Promise.all([
           cli.call('daemon.status', {}),
           cli.call('accounts.list', {}),
           cli.call('rotation.get', {}),
           // The runway only; a daemon from before usage history has none to give.
           cli.call('usage.get', { since: Date.now() - 3_600_000 }).catch(() => undefined),
+          // An older daemon has no gateway: status still works.
+          cli.call('gateway.status', {}).catch(() => undefined),
         ])
         if (cli.out.json) {
           return printJson(cli.out, {
@@ -33,10 +42,11 @@ export function registerStatus(program: Command, run: Action): void {
             force: status.force,
             order: rotation.order,
             accounts,
+            gateway,
             ...(usage ? { runway: runwayOf(usage) } : {}),
           })
         }
-        // The strategy is the daemon's answer, never a constant (seed fix A2).
+        // The strategy is the daemon's answer, never a constant (docs/architecture.md#lessons-from-the-old-plugin).
         cli.out.print(`Strategy: ${status.strategy}`)
         cli.out.print(describeForce(status.force))
         const next = rotation.order
@@ -44,6 +54,7 @@ export function registerStatus(program: Command, run: Action): void {
           .map((o) => (o.tier && o.tier !== 'normal' ? `${o.alias} (${o.tier})` : o.alias))
         cli.out.print(`Next: ${next.length ? next.join(' > ') : 'no account can serve now'}`)
         cli.out.print(`Daemon: pid ${status.pid}, ${status.accountCount} account(s), store ${status.storePath}`)
+        if (gateway) cli.out.print(describeGateway(gateway))
         cli.out.print('')
         cli.out.print(accounts.length ? accountsTable(cli.out, accounts, status.activeAlias) : 'no accounts yet')
         if (usage && usage.accounts.length) {

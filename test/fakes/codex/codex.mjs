@@ -70,7 +70,9 @@ async function maybeRefresh(auth) {
   let exp = 0
   try {
     exp = Number(decodeJwt(auth.tokens.access_token).exp) || 0
-  } catch {}
+  } catch {
+    // not a JWT: treat it as expired
+  }
   if (exp - Date.now() / 1000 >= 300) return auth
   const res = await fetch(url, {
     method: 'POST',
@@ -104,7 +106,9 @@ function backendUrl() {
     const toml = fs.readFileSync(path.join(codexHome, 'config.toml'), 'utf8')
     const m = /^\s*chatgpt_base_url\s*=\s*"([^"]+)"/m.exec(toml)
     if (m) return m[1].replace(/\/+$/, '')
-  } catch {}
+  } catch {
+    // no config.toml
+  }
   throw new Error('fake codex: set FAKE_CODEX_BACKEND_URL (or chatgpt_base_url in config.toml)')
 }
 

@@ -28,7 +28,7 @@ export function reportHeaders(headers: Headers): Record<string, string> {
 
 export async function readText(res: Response, max = ERROR_BODY_MAX): Promise<string> {
   if (!res.body) return ''
-  const reader = res.body.getReader()
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
   const decoder = new TextDecoder()
   let text = ''
   try {

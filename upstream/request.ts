@@ -1,22 +1,11 @@
 /**
- * Request shaping: what OpenCode sends to the OpenAI Responses API, turned into what the
- * ChatGPT Codex backend accepts (REFERENCE.md "The ChatGPT Codex backend"). Pure functions;
- * each attempt shapes a fresh copy of the parsed body.
+ * Request bodies: what a client sends to the Responses API, parsed at the boundary and
+ * turned into what the ChatGPT Codex backend accepts (docs/codex.md, "What the gateway
+ * passes on"). Pure functions; each attempt shapes a fresh copy of the parsed body.
  */
-import { z } from 'zod'
-import type { TokenResult } from '../../protocol/methods.js'
+import { responsesBody, type ResponsesBody } from '../protocol/backend.js'
 
-/** The fields we read or rewrite; everything else passes through untouched. */
-export const responsesBody = z.looseObject({
-  model: z.string().min(1).max(200),
-  input: z.union([z.string(), z.array(z.unknown())]).optional(),
-  stream: z.boolean().nullable().optional(),
-  store: z.boolean().nullable().optional(),
-  prompt_cache_key: z.string().optional(),
-  reasoning: z.looseObject({ effort: z.string().nullable().optional() }).nullable().optional(),
-  service_tier: z.string().nullable().optional(),
-})
-export type ResponsesBody = z.infer<typeof responsesBody>
+export { responsesBody, type ResponsesBody }
 
 export type ParsedRequest = { ok: true; body: ResponsesBody } | { ok: false; error: string }
 
@@ -55,11 +44,11 @@ export function splitModel(name: string): ModelSpec {
   for (;;) {
     const m = /^(.+)-([a-z]+)$/.exec(model)
     if (!m) break
-    const suffix = m[2]
+    const [, base = model, suffix = ''] = m
     if (suffix === 'fast' && !fast) fast = true
     else if (effort === undefined && (EFFORTS as readonly string[]).includes(suffix)) effort = suffix as Effort
     else break
-    model = m[1]
+    model = base
   }
   return effort === undefined ? { model, fast } : { model, effort, fast }
 }
@@ -90,7 +79,8 @@ function shapeInput(input: unknown[], stripBefore: number): unknown[] {
     if (item.type === 'item_reference') continue
     // Reasoning items are opaque, account-bound state: without their encrypted content they carry nothing.
     if (stripEncrypted && item.type === 'reasoning') continue
-    const { id: _id, ...rest } = item
+    const rest = { ...item }
+    delete rest.id
     if (stripEncrypted) delete rest.encrypted_content
     out.push(rest)
   }
@@ -119,31 +109,4 @@ export function isResponsesUrl(url: URL): boolean {
 
 export function upstreamUrl(chatgptBase: string): string {
   return `${chatgptBase}/codex/responses`
-}
-
-/** Caller headers that must not reach the backend: we own auth and the framing. */
-const DROPPED = [
-  'authorization',
-  'x-api-key',
-  'openai-organization',
-  'openai-project',
-  'chatgpt-account-id',
-  'content-length',
-  'host',
-]
-
-export function upstreamHeaders(caller: Headers, token: TokenResult, sessionKey: string | undefined): Headers {
-  const h = new Headers(caller)
-  for (const name of DROPPED) h.delete(name)
-  h.set('authorization', `Bearer ${token.accessToken}`)
-  if (token.accountId) h.set('chatgpt-account-id', token.accountId)
-  h.set('openai-beta', 'responses=experimental')
-  h.set('originator', 'codex_cli_rs')
-  h.set('accept', 'text/event-stream')
-  h.set('content-type', 'application/json')
-  if (sessionKey) {
-    h.set('session_id', sessionKey)
-    h.set('conversation_id', sessionKey)
-  }
-  return h
 }

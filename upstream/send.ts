@@ -3,9 +3,9 @@
  * response headers, and the two ways a success goes back to the caller (the stream,
  * guarded against silence, or the completed response as JSON).
  */
-import { withDeadline } from '../../upstream/deadline.js'
-import type { FetchFn } from './opencode-types.js'
-import { notCompleted } from './failures.js'
+import { withDeadline } from './deadline.js'
+import type { FetchFn } from './types.js'
+import { notCompleted } from './answers.js'
 import { completedResponse, guardIdle, passHeaders, readText } from './response.js'
 
 export class UpstreamTimeoutError extends Error {

@@ -11,7 +11,7 @@
  * none of those patterns match: the run ends at once with our message
  * (test/plugin/units.test.ts and test/real-clients/opencode.test.ts check both).
  */
-import type { NoEligibleData } from '../../protocol/error-data.js'
+import type { NoEligibleData } from '../protocol/error-data.js'
 
 /** OpenCode's retry patterns, applied to the message and to the raw body. */
 export const RETRY_TRIGGERS: readonly RegExp[] = [

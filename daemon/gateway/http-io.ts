@@ -1,0 +1,95 @@
+/**
+ * The Node side of the gateway's HTTP: a request body read with a bound, and a web
+ * Response written to the Codex CLI chunk by chunk as it arrives (no buffering), with
+ * backpressure, and the upstream cancelled when Codex goes away.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+export class BodyTooLargeError extends Error {
+  constructor(readonly max: number) {
+    super(`request body over ${max} bytes`)
+    this.name = 'BodyTooLargeError'
+  }
+}
+
+export async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    const b = chunk as Buffer
+    size += b.length
+    if (size > max) throw new BodyTooLargeError(max)
+    chunks.push(b)
+  }
+  return Buffer.concat(chunks)
+}
+
+/** Web request headers from Node's (multi-valued ones joined, as fetch would). */
+export function webHeaders(req: IncomingMessage): Headers {
+  const h = new Headers()
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue
+    h.set(name, Array.isArray(value) ? value.join(', ') : value)
+  }
+  return h
+}
+
+/** Hop-by-hop and framing headers: Node frames the answer itself. */
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding'])
+
+export async function writeResponse(out: ServerResponse, res: Response): Promise<void> {
+  const headers: Record<string, string> = {}
+  res.headers.forEach((value, name) => {
+    if (!NOT_FORWARDED.has(name)) headers[name] = value
+  })
+  out.writeHead(res.status, res.statusText || undefined, headers)
+  // The status line and headers go now: Codex's time to first byte must not wait for the body.
+  out.flushHeaders()
+  if (!res.body) {
+    out.end()
+    return
+  }
+  const reader = res.body.getReader()
+  const gone = new Promise<'gone'>((resolve) => out.once('close', () => resolve('gone')))
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), gone])
+      if (next === 'gone') {
+        await reader.cancel(new Error('the client went away')).catch(() => undefined)
+        return
+      }
+      if (next.done) break
+      if (!out.write(next.value)) {
+        const drained = await Promise.race([
+          new Promise<'drain'>((resolve) => out.once('drain', () => resolve('drain'))),
+          gone,
+        ])
+        if (drained === 'gone') {
+          await reader.cancel(new Error('the client went away')).catch(() => undefined)
+          return
+        }
+      }
+    }
+    out.end()
+  } catch (err) {
+    // The upstream stream failed mid-way: Codex sees the connection end without the completed event.
+    out.destroy(err instanceof Error ? err : new Error(String(err)))
+  } finally {
+    reader.releaseLock()
+  }
+}
+
+export function sendJson(
+  out: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body)
+  out.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  })
+  out.end(text)
+}

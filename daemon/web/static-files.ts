@@ -1,0 +1,50 @@
+import { existsSync, promises as fs } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { extname, join } from 'node:path'
+
+const TYPES = new Map([
+  ['.html', 'text/html; charset=utf-8'],
+  ['.css', 'text/css; charset=utf-8'],
+  ['.js', 'text/javascript; charset=utf-8'],
+  ['.svg', 'image/svg+xml'],
+  ['.ico', 'image/x-icon'],
+])
+
+export interface StaticFile {
+  body: Buffer
+  type: string
+}
+
+/**
+ * Where the page lives. From source it is `static/` beside this module; the
+ * TypeScript build does not copy it, so from `dist/daemon/web/` it is the
+ * package's own `daemon/web/static/` (listed in package.json `files`).
+ */
+export function findStaticDir(moduleUrl: string = import.meta.url): string {
+  const here = fileURLToPath(new URL('.', moduleUrl))
+  const candidates = [join(here, 'static'), join(here, '..', '..', '..', 'daemon', 'web', 'static')]
+  const found = candidates.find((d) => existsSync(join(d, 'index.html')))
+  if (!found) throw new Error(`dashboard files not found (looked in ${candidates.join(', ')})`)
+  return found
+}
+
+/**
+ * Reads the page into memory once, when the dashboard starts: requests are
+ * then answered from a Map keyed by the exact URL path, so no request path
+ * ever reaches the file system (no traversal, no symlink surprises).
+ */
+export async function loadStaticFiles(dir: string): Promise<Map<string, StaticFile>> {
+  const files = new Map<string, StaticFile>()
+  const walk = async (sub: string): Promise<void> => {
+    for (const entry of await fs.readdir(join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name
+      if (entry.isDirectory()) await walk(rel)
+      const type = TYPES.get(extname(entry.name))
+      if (entry.isFile() && type) files.set(`/${rel}`, { body: await fs.readFile(join(dir, rel)), type })
+    }
+  }
+  await walk('')
+  const index = files.get('/index.html')
+  if (index) files.set('/', index)
+  return files
+}
