@@ -105,7 +105,7 @@ async function receiveOne(
     if (msg.id === undefined) return null
     return createJSONRPCErrorResponse(msg.id, ErrorCode.METHOD_NOT_FOUND, 'Method not found')
   }
-  return (await server.receive(payload as JSONRPCRequest, ctx))
+  return await server.receive(payload as JSONRPCRequest, ctx)
 }
 
 export interface LineOptions {
