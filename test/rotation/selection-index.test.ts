@@ -93,21 +93,21 @@ function runSequence(seed: number, steps: number, size: number): number {
   let compared = 0
   const until = () => now + Math.floor(rnd() * 30) * MIN
   const ops: Array<() => void> = [
-    () => store.update((d) => void ((d.accounts[pick(aliases)]).cooldownUntil = until())),
-    () => store.update((d) => void ((d.accounts[pick(aliases)]).rateLimitedUntil = until())),
-    () => store.update((d) => void ((d.accounts[pick(aliases)]).workspaceDeactivatedUntil = until())),
+    () => store.update((d) => void (d.accounts[pick(aliases)].cooldownUntil = until())),
+    () => store.update((d) => void (d.accounts[pick(aliases)].rateLimitedUntil = until())),
+    () => store.update((d) => void (d.accounts[pick(aliases)].workspaceDeactivatedUntil = until())),
     () =>
       store.update((d) => {
         const a = d.accounts[pick(aliases)]
         a.modelUnsupportedUntil = until()
         a.modelUnsupportedModel = pick(['gpt-5.3-codex', 'gpt-5.3-codex-spark'])
       }),
-    () => store.update((d) => void ((d.accounts[pick(aliases)]).enabled = rnd() < 0.5)),
-    () => store.update((d) => void ((d.accounts[pick(aliases)]).authInvalid = rnd() < 0.3)),
+    () => store.update((d) => void (d.accounts[pick(aliases)].enabled = rnd() < 0.5)),
+    () => store.update((d) => void (d.accounts[pick(aliases)].authInvalid = rnd() < 0.3)),
     // Limits from response headers land in place (touch), as the report intake does it.
     () =>
       store.touch((d) => {
-        ;(d.accounts[pick(aliases)]).rateLimits = {
+        d.accounts[pick(aliases)].rateLimits = {
           fiveHour: { usedPercent: Math.floor(rnd() * 100), resetAt: until(), updatedAt: now },
           weekly: { usedPercent: Math.floor(rnd() * 100), resetAt: now + Math.floor(rnd() * 90) * MIN },
         }
@@ -190,9 +190,9 @@ describe('selection index: the same order as a full scan, across random historie
     const sel = new RotationSelector({ store, random: seeded(1) })
     expect([...sel.candidates(store.data, {}, now)]).toEqual(['a', 'b'])
     // Mutated in place without a revision: the cached order stands (this is what the revision is for).
-    ;(store.data.accounts.a).enabled = false
+    store.data.accounts.a.enabled = false
     expect([...sel.candidates(store.data, {}, now)]).toEqual(['a', 'b'])
-    store.touch((d) => void ((d.accounts.b).rateLimits = { fiveHour: { usedPercent: 99 } }))
+    store.touch((d) => void (d.accounts.b.rateLimits = { fiveHour: { usedPercent: 99 } }))
     expect([...sel.candidates(store.data, {}, now)]).toEqual(['b'])
   })
 })
