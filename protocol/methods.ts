@@ -134,6 +134,12 @@ export interface CodexSyncResult {
   alias?: string
   detail?: string
   at: number
+  /**
+   * Present when auth.json is a symbolic link: where it leads, and whether the
+   * daemon writes through it (only to a regular file of this user with no
+   * group/other permission bits); `reason` says why not.
+   */
+  link?: { target: string; writable: boolean; reason?: string }
 }
 
 export interface DashboardOpen {
