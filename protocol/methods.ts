@@ -317,7 +317,9 @@ export const methods = {
     errors: ['ACCOUNT_NOT_FOUND'],
   }),
 
-  'codex.sync': method<CodexSyncResult>()(none, { summary: 'what the read of Codex `auth.json` did' }),
+  'codex.sync': method<CodexSyncResult>()(none, {
+    summary: 'what the read of Codex `auth.json` did, and whether a symlinked one is written through',
+  }),
   'codex.use': method<{ alias: string; path: string }>()(byAlias, {
     summary: '`{alias, path}`: that account written into Codex `auth.json`',
     errors: ['ACCOUNT_NOT_FOUND', 'AUTH_INVALID', 'CONFLICT'],

@@ -4,7 +4,18 @@
  * the link stays a link and the target never keeps a spent refresh token;
  * otherwise it leaves both alone, warns, and `codex.sync` says why.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../protocol/errors.js'
@@ -12,7 +23,7 @@ import { describeSync } from '../../client/cli/commands/codex.js'
 import type { FakeIssuer, IssuedTokens } from '../fakes/issuer.js'
 import type { TestApp } from '../helpers/app.js'
 import { closedAfterEach } from '../helpers/issuer-app.js'
-import { alice, authJsonFor, bob, readJson, until, writeInPlace } from './helpers.js'
+import { alice, authJsonFor, bob, pairFor, readJson, until, writeInPlace } from './helpers.js'
 
 const daemons = closedAfterEach()
 const stored = (app: TestApp, alias: string) => app.app.components.store.data.accounts[alias]
@@ -69,12 +80,35 @@ describe('a symlinked Codex auth.json', () => {
     expect(issuer.reuseDetected).toBe(0)
   })
 
-  it('adopts a pair Codex writes in place through the link', async () => {
-    const { app, issuer, target, issued } = await linked(0o600)
-    await until(() => stored(app, 'alice')?.refreshToken === issued.refreshToken, 'adoption through the link')
-    const next = issuer.addAccount(alice)
-    writeInPlace(target, authJsonFor(next))
-    await until(() => stored(app, 'alice')?.refreshToken === next.refreshToken, 'adoption of a change to the target')
+  it("adopts changes to the target after the daemon's own write-through and after a rename in the target's directory", async () => {
+    const { app, target, issued } = await linked(0o600)
+    const holds = (p: { refreshToken: string }) => () => stored(app, 'alice')?.refreshToken === p.refreshToken
+    // Each pair issued later than the last (a pair no newer than the stored one is not adopted).
+    const later = (n: number) => pairFor(alice, Math.floor(Date.now() / 1000) + n * 10)
+    await until(holds(issued), 'adoption through the link')
+    // Our write-through renames a new file over the target: a watch on the old file would be dead now.
+    await app.client.call('accounts.refresh', { alias: 'alice' })
+    await app.app.components.codex.settled()
+    const inPlace = later(1)
+    writeInPlace(target, authJsonFor(inPlace)) // Codex before 0.169 writes in place, through the link
+    await until(holds(inPlace), 'adoption of an in-place write to the target', 3000)
+    const renamed = later(2)
+    const tmp = join(dirname(target), '.codex-auth.tmp')
+    writeFileSync(tmp, JSON.stringify(authJsonFor(renamed), null, 2), { mode: 0o600 })
+    renameSync(tmp, target)
+    await until(holds(renamed), "adoption of a rename in the target's directory", 3000)
+    const again = later(3)
+    writeInPlace(target, authJsonFor(again))
+    await until(holds(again), 'adoption of a later in-place write', 3000)
+  })
+
+  it('adopts the target of a dangling link once it appears', async () => {
+    const { app, target } = await linked(0o600, true)
+    await until(async () => (await app.client.call('codex.sync', {})).link?.writable === false, 'the dangling link')
+    const p = pairFor(alice)
+    writeInPlace(target, authJsonFor(p))
+    await until(() => stored(app, 'alice')?.refreshToken === p.refreshToken, 'adoption of the new target', 3000)
+    expect((await app.client.call('codex.sync', {})).link).toEqual({ target, writable: true })
   })
 
   it('to a group-readable file: writes nothing, warns, and codex sync says why', async () => {
@@ -98,7 +132,11 @@ describe('a symlinked Codex auth.json', () => {
     expect(log).not.toContain(issued.refreshToken)
 
     const sync = await app.client.call('codex.sync', {})
-    expect(sync.link).toEqual({ target, writable: false, reason: expect.stringMatching(/group\/others \(mode 640\)/) })
+    expect(sync.link).toEqual({
+      target,
+      writable: false,
+      reason: 'the link target is accessible by group/others (mode 640); chmod 600 it',
+    })
     expect(describeSync(sync)).toMatch(/symbolic link to .*; the daemon does not write to it: .*mode 640/)
   })
 
