@@ -102,6 +102,21 @@ describe('a symlinked Codex auth.json', () => {
     await until(holds(again), 'adoption of a later in-place write', 3000)
   })
 
+  it('codex use writes another account through a link to a private file', async () => {
+    const { app, issuer, file, target, issued } = await linked(0o600)
+    await until(() => stored(app, 'alice')?.refreshToken === issued.refreshToken, 'adoption through the link')
+    const b = issuer.addAccount(bob)
+    await app.client.call('accounts.add', {
+      accessToken: b.accessToken,
+      refreshToken: b.refreshToken,
+      idToken: b.idToken,
+    })
+    expect(await app.client.call('codex.use', { alias: 'bob' })).toEqual({ alias: 'bob', path: file })
+    expect(lstatSync(file).isSymbolicLink()).toBe(true)
+    expect(readJson(target).tokens.refresh_token).toBe(b.refreshToken)
+    expect(statSync(target).mode & 0o777).toBe(0o600)
+  })
+
   it('adopts the target of a dangling link once it appears', async () => {
     const { app, target } = await linked(0o600, true)
     await until(async () => (await app.client.call('codex.sync', {})).link?.writable === false, 'the dangling link')
