@@ -4,7 +4,7 @@ import type { Account, StoreData } from '../store/schema.js'
 
 /** normal: above lowThreshold (or nothing known); low: under it; critical: under criticalThreshold. */
 export type Tier = 'normal' | 'low' | 'critical'
-const TIER_RANK: Record<Tier, number> = { normal: 0, low: 1, critical: 2 }
+export const TIER_RANK: Readonly<Record<Tier, number>> = { normal: 0, low: 1, critical: 2 }
 
 export function tierOf(a: Account, settings: Settings, now: number): Tier {
   const left = minRemainingPercent(a, now)

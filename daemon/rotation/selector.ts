@@ -5,18 +5,28 @@ import type { SelectRequest, Selector } from '../tokens/selection.js'
 import { forcedCandidate, forceState } from './force.js'
 import { noEligibleError } from './eligibility.js'
 import { healthOf } from '../health/health.js'
-import { arrange, isPro, needsPro } from './order.js'
+import { isPro, needsPro } from './order.js'
+import { arrangeIndexed, buildIndex, indexValid, type SelectionIndex } from './selection-index.js'
 import { readSettings } from '../settings/read.js'
 import { buildStrategies, type RotationStrategy, type StrategyContext } from './strategies.js'
 
 export interface RotationSelectorDeps {
-  /** The store, for hot-path state the strategies persist (rotationIndex). */
-  store: { readonly data: Readonly<StoreData>; touch(mutate: (draft: StoreData) => void): void }
+  /**
+   * The store, for hot-path state the strategies persist (rotationIndex). `revision` moves on
+   * every change that is not a counter; without it the index is rebuilt on every call.
+   */
+  store: {
+    readonly data: Readonly<StoreData>
+    readonly revision?: number
+    touch(mutate: (draft: StoreData) => void, kind?: 'counters' | 'state'): void
+  }
   /** Uniform in [0, 1); injected so `random` is reproducible in tests. */
   random: () => number
   /** Told when the account serving requests changes. */
   onActiveChange?: (alias: string, previous: string | null) => void
 }
+
+const MAX_INDEXED_MODELS = 32
 
 /**
  * The token engine's Selector: force mode first, then the configured
@@ -26,12 +36,14 @@ export interface RotationSelectorDeps {
 export class RotationSelector implements Selector {
   private readonly strategies: Record<Settings['rotationStrategy'], RotationStrategy>
   private cache: { settings: unknown; top: unknown; value: Settings } | undefined
+  /** One index per model named in requests (per-model blocks and Pro routing differ). */
+  private readonly indexes = new Map<string, SelectionIndex>()
 
   constructor(private readonly deps: RotationSelectorDeps) {
-    this.strategies = buildStrategies({ touch: (fn) => deps.store.touch(fn), random: deps.random })
+    this.strategies = buildStrategies({ touch: (fn) => deps.store.touch(fn, 'counters'), random: deps.random })
   }
 
-  candidates(data: Readonly<StoreData>, req: SelectRequest, now: number): string[] {
+  candidates(data: Readonly<StoreData>, req: SelectRequest, now: number): Iterable<string> {
     const force = forceState(data, now)
     if (force.active && force.alias) return [forcedCandidate(data, force.alias, req, now)]
     const ctx = this.context(data, req, now)
@@ -66,7 +78,7 @@ export class RotationSelector implements Selector {
 
   /** The order token.get would try now, without side effects and without force mode. */
   preview(data: Readonly<StoreData>, req: SelectRequest, now: number): string[] {
-    return this.ordered(this.context(data, req, now))
+    return [...this.ordered(this.context(data, req, now))]
   }
 
   served(alias: string, req: SelectRequest, now: number): void {
@@ -87,8 +99,9 @@ export class RotationSelector implements Selector {
     return value
   }
 
-  private ordered(ctx: StrategyContext): string[] {
-    return arrange(this.strategies[ctx.settings.rotationStrategy].order(ctx), ctx.data, ctx.settings, ctx.now)
+  private ordered(ctx: StrategyContext): Iterable<string> {
+    const strategy = this.strategies[ctx.settings.rotationStrategy]
+    return strategy.arranged?.(ctx) ?? arrangeIndexed(strategy.order(ctx), ctx.index)
   }
 
   private servable(data: Readonly<StoreData>, alias: string, req: SelectRequest, now: number): boolean {
@@ -97,11 +110,25 @@ export class RotationSelector implements Selector {
   }
 
   private context(data: Readonly<StoreData>, req: SelectRequest, now: number): StrategyContext {
-    const pro = needsPro(req.model)
-    const eligible = Object.entries(data.accounts)
-      .filter(([a, acc]) => this.servable(data, a, req, now) && (!pro || isPro(acc)))
-      .map(([a]) => a)
-    return { data, eligible, req, settings: this.settings(data), now }
+    const index = this.index(data, req.model, now)
+    const ex = req.exclude
+    const eligible = ex && ex.length ? index.eligible.filter((a) => !ex.includes(a)) : index.eligible
+    return { data, eligible, req, settings: index.settings, now, index }
+  }
+
+  /** The pool's selection state for `model`: reused until the store, settings or a due time moves. */
+  private index(data: Readonly<StoreData>, model: string | undefined, now: number): SelectionIndex {
+    const settings = this.settings(data)
+    // NaN never equals itself: a store without revisions gets a fresh scan every time.
+    const revision = this.deps.store.revision ?? NaN
+    const key = model ?? ''
+    const cached = this.indexes.get(key)
+    if (cached && indexValid(cached, data, revision, settings, now)) return cached
+    const fresh = buildIndex(data, revision, settings, model, now)
+    // Model names come from clients: keep a bounded few.
+    if (!cached && this.indexes.size >= MAX_INDEXED_MODELS) this.indexes.clear()
+    this.indexes.set(key, fresh)
+    return fresh
   }
 }
 

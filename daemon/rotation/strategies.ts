@@ -1,15 +1,18 @@
 import type { Settings, Strategy } from '../../protocol/schemas.js'
 import type { StoreData } from '../store/schema.js'
 import type { SelectRequest } from '../tokens/selection.js'
+import { roundRobinOrder, type SelectionIndex } from './selection-index.js'
 
 /** What a strategy sees for one request. */
 export interface StrategyContext {
   data: Readonly<StoreData>
   /** Servable aliases (healthy, not excluded, plan-routed), in store order. */
-  eligible: string[]
+  eligible: readonly string[]
   req: SelectRequest
   settings: Settings
   now: number
+  /** The pool as the selection index holds it (every alias, its position, the groups). */
+  index: SelectionIndex
 }
 
 /**
@@ -20,6 +23,11 @@ export interface StrategyContext {
  */
 export interface RotationStrategy {
   order(ctx: StrategyContext): string[]
+  /**
+   * The order after arrange() (thresholds, Pro preference), produced lazily from the index:
+   * for strategies whose order needs no sort per call. Must equal arrange(order(ctx)).
+   */
+  arranged?(ctx: StrategyContext): Iterable<string>
   served?(alias: string, ctx: StrategyContext): void
 }
 
@@ -46,16 +54,25 @@ export function roundRobin(deps: StrategyDeps): RotationStrategy {
       const ok = new Set(eligible)
       return [...all.slice(start), ...all.slice(0, start)].filter((a) => ok.has(a))
     },
-    served(alias, { data, now }) {
-      const all = Object.keys(data.accounts)
-      const i = all.indexOf(alias)
-      if (i < 0) return
+    arranged(ctx) {
+      return roundRobinOrder(ctx.index, ctx.data.rotationIndex, excluder(ctx))
+    },
+    served(alias, { index, now }) {
+      const i = index.position.get(alias)
+      if (i === undefined) return
+      const next = (i + 1) % index.all.length
       deps.touch((d) => {
-        d.rotationIndex = (i + 1) % all.length
+        d.rotationIndex = next
         d.lastRotation = now
       })
     },
   }
+}
+
+/** The caller's exclusions, as a test that costs nothing when there are none. */
+function excluder(ctx: StrategyContext): (alias: string) => boolean {
+  const ex = ctx.req.exclude
+  return ex && ex.length ? (a) => ex.includes(a) : () => false
 }
 
 /** Fewest uses first; ties go to the one used longest ago, then store order. */
@@ -97,7 +114,7 @@ export function weightOf(alias: string, ctx: StrategyContext): number {
   if (fromSettings !== undefined) return fromSettings
   const own = ctx.data.accounts[alias]?.weight
   if (own !== undefined && own > 0) return own
-  return 1 / Math.max(1, Object.keys(ctx.data.accounts).length)
+  return 1 / Math.max(1, ctx.index.all.length)
 }
 
 /**
@@ -155,6 +172,13 @@ export function sticky(deps: StrategyDeps, maxSessions = MAX_STICKY_SESSIONS): R
       const key = ctx.req.sessionKey
       const bound = key === undefined ? undefined : sessions.get(key)
       return bound !== undefined && base.includes(bound) ? [bound, ...base.filter((a) => a !== bound)] : base
+    },
+    arranged(ctx) {
+      const key = ctx.req.sessionKey
+      const bound = key === undefined ? undefined : sessions.get(key)
+      const skip = excluder(ctx)
+      const first = bound !== undefined && ctx.index.groupKey.has(bound) && !skip(bound) ? bound : undefined
+      return roundRobinOrder(ctx.index, ctx.data.rotationIndex, skip, first)
     },
     served(alias, ctx) {
       const key = ctx.req.sessionKey

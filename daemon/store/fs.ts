@@ -91,7 +91,7 @@ export class AtomicWriter {
       await this.fs.unlink(tmp).catch(() => {})
       throw err
     }
-    await syncDir(this.fs, dir)
+    if (opts.syncDir !== false) await syncDir(this.fs, dir)
     return true
   }
 }
@@ -100,6 +100,11 @@ export interface WriteOptions {
   /** Temp file name before `<pid>-<n>`; default `.<target name>.tmp-`. */
   tempPrefix?: string
   beforeRename?: () => Promise<boolean>
+  /**
+   * Default true. False for a file whose rename may be lost in a crash without harm (a copy
+   * kept for recovery): the next durable write in the same directory syncs it too.
+   */
+  syncDir?: boolean
 }
 
 /**

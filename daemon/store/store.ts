@@ -46,8 +46,12 @@ function copyOf(data: StoreData): StoreData {
   return ownAccounts(structuredClone(data))
 }
 
-/** Hot-path counters are written at most this often. */
-export const TOUCH_DELAY_MS = 1_000
+/**
+ * Hot-path counters (usage counts, the rotation cursor) are written at most this often, and on
+ * close. At 1000 accounts a write is a ~1 MB file: serving tokens must not rewrite it at a steady
+ * rate. A kill -9 loses at most this much counting; token pairs never wait for it (update()).
+ */
+export const TOUCH_DELAY_MS = 5_000
 
 /**
  * The account store: loaded once, held in memory, every change written
@@ -64,6 +68,7 @@ export class AccountStore {
   private touchSeq = 0
   private persistedTouchSeq = 0
   private touchTimer: Timer | undefined
+  private rev = 0
   private readonly writer: AtomicWriter
   private readonly recovered: string | undefined
   /** Set when a lost lock was taken back: check for a foreign write before the next write. */
@@ -111,6 +116,14 @@ export class AccountStore {
     return this.current
   }
 
+  /**
+   * Moves on with every change but counters: a new state from update(), or an in-place
+   * touch(…, 'state') such as limits read from headers. Selection caches by it.
+   */
+  get revision(): number {
+    return this.rev
+  }
+
   get encrypted(): boolean {
     return this.keys !== undefined
   }
@@ -152,14 +165,19 @@ export class AccountStore {
     })
   }
 
-  /** Hot-path counters: applied now, written by one coalesced write about TOUCH_DELAY_MS later. */
-  touch(mutate: (draft: StoreData) => void): void {
+  /**
+   * Hot-path changes: applied now, written by one coalesced write about TOUCH_DELAY_MS later.
+   * 'counters' (usage counts, the rotation cursor) leave `revision` alone; anything else that
+   * selection reads (limits) must say 'state'. Never a token: those go through update().
+   */
+  touch(mutate: (draft: StoreData) => void, kind: 'counters' | 'state' = 'state'): void {
     if (this.closed) {
       // A late usage count during shutdown is not worth failing a request over.
       this.opts.logger.warn(`ignored a usage update after the store ${this.path} was closed`)
       return
     }
     mutate(this.current)
+    if (kind === 'state') this.rev++
     this.touchSeq++
     // A write in flight started from an older snapshot: replay this on its result.
     this.touchedDuringWrite?.push(mutate)
@@ -169,6 +187,11 @@ export class AccountStore {
         this.writeTouches().catch(() => {})
       }, TOUCH_DELAY_MS)
     }
+  }
+
+  /** Resolves once the writes queued so far are done; unlike flush(), pending counters stay pending. */
+  idle(): Promise<void> {
+    return this.queue.idle()
   }
 
   async flush(): Promise<void> {
@@ -261,6 +284,7 @@ export class AccountStore {
       this.touchedDuringWrite = undefined
     }
     this.current = next
+    this.rev++
     this.persistedTouchSeq = seq
   }
 
@@ -298,7 +322,9 @@ export class AccountStore {
     ] as const) {
       if (!content) continue
       try {
-        await this.writer.write(copy, content)
+        // A recovery copy: its rename is made durable by the next write's directory sync
+        // (a crash before that leaves the older copy, which is still valid).
+        await this.writer.write(copy, content, { syncDir: false })
       } catch (err) {
         // The store itself is durable; a stale copy only weakens recovery.
         this.opts.logger.warn(`could not write ${copy}: ${(err as Error).message}`)

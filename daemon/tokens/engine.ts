@@ -9,6 +9,8 @@ import type { SelectRequest, Selector } from './selection.js'
 /** A token handed out must stay valid at least this long (docs/protocol.md, token.get). */
 export const MIN_VALIDITY_MS = 60_000
 
+const NO_FAILURES: ReadonlyMap<string, string> = new Map()
+
 export class TokenEngine {
   constructor(
     private readonly store: AccountStore,
@@ -25,7 +27,8 @@ export class TokenEngine {
 
   /** token.get: the first candidate whose token is (or can be made) valid; failures fall through. */
   async get(req: SelectRequest): Promise<TokenResult> {
-    const tried = new Map<string, string>()
+    // Only a failed candidate needs it: the common call allocates nothing here.
+    let tried: Map<string, string> | undefined
     const candidates = this.selector.candidates(this.store.data, req, this.clock.now())
     for (const alias of candidates) {
       const acc = this.store.data.accounts[alias]
@@ -39,11 +42,11 @@ export class TokenEngine {
         return this.serve(alias, fresh, req)
       } catch (err) {
         if (!isRefreshError(err) && !(err instanceof AccountGoneError)) throw err
-        tried.set(alias, err.message)
+        ;(tried ??= new Map()).set(alias, err.message)
         this.logger.info('candidate failed, trying the next', { alias, error: err.message })
       }
     }
-    throw this.selector.exhausted(this.store.data, req, this.clock.now(), tried)
+    throw this.selector.exhausted(this.store.data, req, this.clock.now(), tried ?? NO_FAILURES)
   }
 
   private serve(alias: string, acc: Account, req: SelectRequest): TokenResult {
@@ -54,7 +57,7 @@ export class TokenEngine {
       a.usageCount = (a.usageCount ?? 0) + 1
       a.lastUsed = this.clock.now()
       d.activeAlias = alias
-    })
+    }, 'counters')
     const result: TokenResult = { alias, accessToken: acc.accessToken, expiresAt: acc.expiresAt }
     if (acc.accountId) result.accountId = acc.accountId
     if (acc.planType) result.planType = acc.planType

@@ -6,6 +6,7 @@ import { readSettings } from '../settings/read.js'
 import { recordRefreshFailure } from '../store/account-state.js'
 import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
+import type { Settings } from '../../protocol/schemas.js'
 import type { Refresher } from './refresher.js'
 
 export const BACKOFF_MIN_MS = 60_000
@@ -81,14 +82,15 @@ export class KeepAlive {
     return this.timerAt
   }
 
-  dueAt(alias: string, a: Account): number | undefined {
+  /** `settings`: pass them in when asking for many accounts (reading them validates). */
+  dueAt(alias: string, a: Account, settings?: Settings): number | undefined {
     if (a.enabled === false || a.authInvalid) return undefined
     // A refresh cut short by a crash: find out now whether the token was spent.
     if (a.refreshPendingSince !== undefined && !this.refresher.isRefreshing(alias)) return this.clock.now()
     if (a.nextRefreshAt !== undefined) return a.nextRefreshAt // back-off after a failure
     const held = this.heldOff.get(alias)
     if (held && held.until > this.clock.now()) return held.until
-    const s = readSettings(this.store.data)
+    const s = settings ?? readSettings(this.store.data)
     const last = a.lastRefresh ? Date.parse(a.lastRefresh) : NaN
     if (!Number.isFinite(last)) return this.clock.now() // never refreshed by us: learn its state now
     // The token's age is its own (`iat`), not the time it reached the store: a token
@@ -130,12 +132,14 @@ export class KeepAlive {
     if (this.timer) this.clock.clearTimeout(this.timer)
     this.timer = undefined
     this.timerAt = undefined
-    const dues = Object.entries(this.store.data.accounts)
-      .map(([alias, a]) => this.dueAt(alias, a))
-      .filter((t): t is number => t !== undefined)
-    if (dues.length === 0) return
+    const settings = readSettings(this.store.data)
+    let at = Infinity
+    for (const [alias, a] of Object.entries(this.store.data.accounts)) {
+      const due = this.dueAt(alias, a, settings)
+      if (due !== undefined && due < at) at = due
+    }
+    if (at === Infinity) return
     const now = this.clock.now()
-    const at = Math.min(...dues)
     const delay = Math.min(Math.max(0, at - now), MAX_TIMER_MS)
     this.timerAt = now + delay
     this.timer = this.clock.setTimeout(() => void (this.current = this.tick()), delay)

@@ -12,8 +12,11 @@ export interface SelectRequest {
  * (RotationSelector, passed in by the composition root) implements this.
  */
 export interface Selector {
-  /** Servable aliases in the order to try; a failure falls through to the next. */
-  candidates(data: Readonly<StoreData>, req: SelectRequest, now: number): string[]
+  /**
+   * Servable aliases in the order to try; a failure falls through to the next. Lazy: the
+   * first one usually serves, so the rest of a large pool is never laid out.
+   */
+  candidates(data: Readonly<StoreData>, req: SelectRequest, now: number): Iterable<string>
   /**
    * Every candidate failed (or there was none): the error token.get answers with.
    * `tried` holds the failed refresh's message per alias that was tried.

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isMethodName } from '../../protocol/methods.js'
 import { addAccount, identity } from '../helpers/accounts.js'
 import { startDaemon } from '../helpers/daemon.js'
 import { chromiumOrSkip, guardNetwork, launch } from './browser.js'
@@ -204,19 +203,25 @@ describe.skipIf(!exe)('dashboard actions against a real daemon', () => {
     expect(await page.locator('.log li').count()).toBeGreaterThan(3)
   })
 
-  it('shows usage history sparklines when the daemon keeps history, and nothing when it does not', async () => {
-    if (!isMethodName('usage.get')) {
-      // No such method on this daemon: the hook renders nothing, no placeholder.
-      expect(await page.locator('.usage-hook').first().innerHTML()).toBe('')
-      expect(await page.locator('svg.spark').count()).toBe(0)
-      return
-    }
+  it('shows usage history sparklines from usage.get', async () => {
     const usage = { inputTokens: 100, outputTokens: 20 }
     const report = { alias: 'alpha', status: 200, usage } as Parameters<typeof world.client.call<'token.report'>>[1]
     await world.client.call('token.report', report)
     // A 200 report need not emit an event; a change that does makes the page read usage.get again.
     await world.client.call('accounts.update', { alias: 'alpha', notes: 'after a report' })
     await expect.poll(() => card('alpha').locator('svg.spark').count(), WAIT).toBe(1)
+  })
+
+  it('shows the Codex gateway as gateway.status reports it', async () => {
+    const line = page.locator('#gateway-status')
+    await expect.poll(() => line.textContent(), WAIT).toBe('Codex gateway: off')
+    await world.client.call('settings.update', { gatewayEnabled: true, gatewayPort: 0 })
+    const { url } = await world.client.call('gateway.status', {})
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/)
+    await expect
+      .poll(() => line.textContent(), WAIT)
+      .toMatch(/^Codex gateway: on at http:\/\/127\.0\.0\.1:\d+.*0 failover\(s\)$/)
+    await world.client.call('settings.update', { gatewayEnabled: false })
   })
 
   it('is keyboard operable with a visible focus ring', async () => {

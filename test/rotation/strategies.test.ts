@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Strategy } from '../../protocol/schemas.js'
 import { FakeClock } from '../helpers/clock.js'
 import { sticky } from '../../daemon/rotation/strategies.js'
+import { buildIndex } from '../../daemon/rotation/selection-index.js'
 import { account, memStore, scripted, seeded, selectorFor, serve, serveMany } from './support.js'
 
 const MIN = 60_000
@@ -34,8 +35,8 @@ describe('strategies: the order served over a sequence of calls while health cha
   it('round-robin: every candidate list holds all servable accounts, so a failure falls through', () => {
     const { clock, store, sel, limit } = setup('round-robin')
     limit('c', MIN)
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['a', 'b'])
-    expect(sel.candidates(store.data, { exclude: ['a'] }, clock.now())).toEqual(['b'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['a', 'b'])
+    expect([...sel.candidates(store.data, { exclude: ['a'] }, clock.now())]).toEqual(['b'])
   })
 
   it('least-used: fewest uses first, ties to the one used longest ago', () => {
@@ -53,11 +54,11 @@ describe('strategies: the order served over a sequence of calls while health cha
   it('random: the injected random decides (Fisher–Yates), and health still filters', () => {
     // [a,b,c]: i=2 j=floor(0*3)=0 → [c,b,a]; i=1 j=floor(0*2)=0 → [b,c,a]
     const { clock, store, sel, limit } = setup('random', ['a', 'b', 'c'], scripted([0, 0, 0.99, 0.99]))
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['b', 'c', 'a'])
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['a', 'b', 'c'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['b', 'c', 'a'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['a', 'b', 'c'])
     limit('b', MIN)
     // [a,c]: i=1 j=0 → [c,a]
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['c', 'a'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['c', 'a'])
   })
 
   it('random: the same seed gives the same sequence; every healthy account gets used', () => {
@@ -101,11 +102,11 @@ describe('strategies: the order served over a sequence of calls while health cha
     store.data.settings = { rotationStrategy: 'weighted-round-robin', accountWeights: { a: 0.6, b: 0.2, c: 0.2 } }
     const seq = serveMany(10, sel, store, clock)
     expect(seq).toEqual(['a', 'b', 'a', 'c', 'a', 'a', 'b', 'a', 'c', 'a'])
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['a', 'b', 'c'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['a', 'b', 'c'])
     limit('a', 10 * MIN)
     const without = serveMany(4, sel, store, clock)
     expect(without).toEqual(['b', 'c', 'b', 'c'])
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['b', 'c'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['b', 'c'])
   })
 
   it('weighted-round-robin: without settings weights, account weights, else equal shares', () => {
@@ -113,7 +114,7 @@ describe('strategies: the order served over a sequence of calls while health cha
     store.data.accounts.c.weight = 1
     // a and b get 1/3 each: c earns three times as fast.
     expect(serveMany(5, sel, store, clock)).toEqual(['c', 'a', 'c', 'b', 'c'])
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['c', 'a', 'b'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['c', 'a', 'b'])
   })
 
   it('sticky: the same account per session while it stays healthy, then it moves and stays moved', () => {
@@ -137,6 +138,7 @@ describe('strategies: the order served over a sequence of calls while health cha
       req: { sessionKey },
       settings: {} as never,
       now: clock.now(),
+      index: buildIndex(store.data, 0, {} as never, undefined, clock.now()),
     })
     strategy.served?.('c', ctx('s1'))
     strategy.served?.('c', ctx('s2'))
@@ -157,6 +159,6 @@ describe('strategies: the order served over a sequence of calls while health cha
     clock.set(clock.now() + 10 * MIN)
     seq.push(...serveMany(2, sel, store, clock))
     expect(seq).toEqual(['a', 'a', 'a', 'b', 'b', 'c', 'c', 'a', 'a'])
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['a', 'c'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['a', 'c'])
   })
 })

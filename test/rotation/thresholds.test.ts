@@ -23,7 +23,7 @@ describe('thresholds order the candidates', () => {
 
   it('under lowThreshold after every account above it; under criticalThreshold only when nothing else is', () => {
     const { clock, store, sel } = setup()
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['full', 'unknown', 'low', 'crit'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['full', 'unknown', 'low', 'crit'])
     // Round-robin still cycles within the first tier; the low and critical accounts wait.
     expect(serveMany(4, sel, store, clock)).toEqual(['full', 'unknown', 'full', 'unknown'])
     store.data.accounts.full.rateLimitedUntil = clock.now() + MIN
@@ -41,32 +41,32 @@ describe('thresholds order the candidates', () => {
       fiveHour: { usedPercent: 10, windowMinutes: 300, resetAt: now + 3_600_000, updatedAt: now },
       weekly: { usedPercent: 95, windowMinutes: 10_080, resetAt: now + 30 * MIN, updatedAt: now },
     }
-    expect(sel.candidates(store.data, {}, now)).toEqual(['unknown', 'low', 'crit', 'full'])
+    expect([...sel.candidates(store.data, {}, now)]).toEqual(['unknown', 'low', 'crit', 'full'])
     // Once its weekly window has reset (the others have not), it is back in the first tier.
-    expect(sel.candidates(store.data, {}, now + 30 * MIN + 1)).toEqual(['full', 'unknown', 'low', 'crit'])
+    expect([...sel.candidates(store.data, {}, now + 30 * MIN + 1)]).toEqual(['full', 'unknown', 'low', 'crit'])
   })
 
   it('changing the thresholds changes the order (aggressive preset: 5/20)', () => {
     const { clock, store, sel } = setup({ criticalThreshold: 5, lowThreshold: 20 })
     // 20 % is no longer under 20 (first tier now); 5 % is under 20 but not under 5 (low, not critical).
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['low', 'full', 'unknown', 'crit'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['low', 'full', 'unknown', 'crit'])
     store.data.accounts.full.rateLimitedUntil = clock.now() + MIN
     store.data.accounts.unknown.rateLimitedUntil = clock.now() + MIN
     store.data.accounts.low.rateLimitedUntil = clock.now() + MIN
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['crit'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['crit'])
     for (const a of ['full', 'unknown', 'low']) delete store.data.accounts[a].rateLimitedUntil
     // 25/50: now 20 % is critical too, after 5 % in round-robin order.
     store.data.settings = { rotationStrategy: 'round-robin', criticalThreshold: 25, lowThreshold: 50 }
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['full', 'unknown', 'crit', 'low'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['full', 'unknown', 'crit', 'low'])
     // And with the defaults (10/30): 20 % is low, 5 % critical.
     store.data.settings = { rotationStrategy: 'round-robin' }
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['full', 'unknown', 'low', 'crit'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['full', 'unknown', 'low', 'crit'])
   })
 
   it('least-used still orders within a tier', () => {
     const { clock, store, sel } = setup({ rotationStrategy: 'least-used' })
     store.data.accounts.full.usageCount = 10
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['unknown', 'full', 'low', 'crit'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['unknown', 'full', 'low', 'crit'])
   })
 })
 
@@ -87,8 +87,8 @@ describe('plan routing', () => {
 
   it('-spark models go only to Pro accounts', () => {
     const { clock, store, sel } = setup()
-    expect(sel.candidates(store.data, { model: 'gpt-5.3-codex-spark' }, clock.now())).toEqual(['pro1', 'pro2'])
-    expect(sel.candidates(store.data, { model: 'gpt-5.3-codex' }, clock.now())).toEqual([
+    expect([...sel.candidates(store.data, { model: 'gpt-5.3-codex-spark' }, clock.now())]).toEqual(['pro1', 'pro2'])
+    expect([...sel.candidates(store.data, { model: 'gpt-5.3-codex' }, clock.now())]).toEqual([
       'plus1',
       'pro1',
       'plus2',
@@ -115,8 +115,8 @@ describe('plan routing', () => {
 
   it('preferProAccounts puts Pro accounts first, below the thresholds', () => {
     const { clock, store, sel } = setup({ preferProAccounts: true })
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['pro1', 'pro2', 'plus1', 'plus2'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['pro1', 'pro2', 'plus1', 'plus2'])
     Object.assign(store.data.accounts.pro1, withLeft(20, clock.now()))
-    expect(sel.candidates(store.data, {}, clock.now())).toEqual(['pro2', 'plus1', 'plus2', 'pro1'])
+    expect([...sel.candidates(store.data, {}, clock.now())]).toEqual(['pro2', 'plus1', 'plus2', 'pro1'])
   })
 })

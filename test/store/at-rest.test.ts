@@ -1,9 +1,8 @@
 /**
  * With a passphrase, nothing at rest holds a token in plaintext — not the
  * store, and not the copies made on the way: the pre-migration backup of a v1
- * or legacy store, or a corrupt file moved aside (docs/architecture.md,
- * invariants 10 and 16). Every file under the store directory is grepped for
- * every token.
+ * or legacy store, or a corrupt file moved aside (docs/architecture.md#invariants,
+ * 10 and 16). Every file under the store directory is grepped for every token.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'

@@ -2,6 +2,7 @@ import { ErrorCode } from '../../protocol/errors.js'
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { nodeFs, type StoreFs } from '../../daemon/store/fs.js'
+import { TOUCH_DELAY_MS } from '../../daemon/store/store.js'
 import { account, open, readJson, tempStore } from './helpers.js'
 
 /** Real fs, with renames onto the store file failing or held while a test says so. */
@@ -96,7 +97,7 @@ describe('AccountStore.update', () => {
     expect(store.data.rotationIndex).toBe(100)
   })
 
-  it('touch applies at once and writes once, about a second later', async () => {
+  it('touch applies at once and writes once, TOUCH_DELAY_MS later', async () => {
     const { file } = await tempStore()
     const { fs, state } = seamFs(file)
     const { store, clock } = await open({ file, fs })
@@ -105,15 +106,61 @@ describe('AccountStore.update', () => {
     })
     const writesBefore = state.mainRenames
 
-    for (let i = 0; i < 5; i++) store.touch((d) => void d.accounts.acc1.usageCount++)
+    for (let i = 0; i < 5; i++) store.touch((d) => void d.accounts.acc1.usageCount++, 'counters')
     expect(store.data.accounts.acc1.usageCount).toBe(5)
-    await clock.advance(999)
+    await clock.advance(TOUCH_DELAY_MS - 1)
     expect(((await readJson(file)).accounts as Record<string, { usageCount: number }>).acc1.usageCount).toBe(0)
 
     await clock.advance(1)
     await store.flush()
     expect(((await readJson(file)).accounts as Record<string, { usageCount: number }>).acc1.usageCount).toBe(5)
     expect(state.mainRenames - writesBefore).toBe(1)
+  })
+
+  it('a steady stream of counters writes the store once per TOUCH_DELAY_MS, not per touch', async () => {
+    const { file } = await tempStore()
+    const { fs, state } = seamFs(file)
+    const { store, clock } = await open({ file, fs })
+    await store.update((d) => {
+      d.accounts.acc1 = account(1)
+    })
+    const writesBefore = state.mainRenames
+    // Each coalesced write (real I/O) lands before fake time moves on.
+    clock.settle = () => store.idle()
+    // 20 s of serving, a touch every 100 ms: "at most every few seconds" means a handful of writes.
+    const step = 100
+    for (let i = 0; i < 200; i++) {
+      store.touch((d) => {
+        d.accounts.acc1.usageCount++
+        d.rotationIndex = i
+      }, 'counters')
+      await clock.advance(step)
+    }
+    const writtenWhileServing = state.mainRenames - writesBefore
+    await store.flush()
+    const onDisk = await readJson(file)
+    expect((onDisk.accounts as Record<string, { usageCount: number }>).acc1.usageCount).toBe(200)
+    expect(onDisk.rotationIndex).toBe(199)
+    // Written while serving, not only at shutdown; 200 touches over 4 intervals: at most one write
+    // per TOUCH_DELAY_MS plus the flush, never one per touch or per second.
+    expect(writtenWhileServing).toBeGreaterThanOrEqual(3)
+    expect(state.mainRenames - writesBefore).toBeLessThanOrEqual(5)
+  })
+
+  it('counters leave the revision alone; a state touch and an update move it', async () => {
+    const { file } = await tempStore()
+    const { store } = await open({ file })
+    await store.update((d) => {
+      d.accounts.acc1 = account(1)
+    })
+    const r0 = store.revision
+    store.touch((d) => void d.accounts.acc1.usageCount++, 'counters')
+    expect(store.revision).toBe(r0)
+    store.touch((d) => void (d.accounts.acc1.rateLimits = { fiveHour: { usedPercent: 90 } }))
+    expect(store.revision).toBeGreaterThan(r0)
+    const r1 = store.revision
+    await store.update((d) => void (d.accounts.acc1.enabled = false))
+    expect(store.revision).toBeGreaterThan(r1)
   })
 
   it('a touch during an update in flight is neither lost in memory nor on disk', async () => {

@@ -115,7 +115,7 @@ function renderGateway(gateway) {
       { class: 'note' },
       gateway.enabled
         ? `Codex gateway: on at ${gateway.url ?? '?'}, ${gateway.requests} request(s), ${gateway.failovers} failover(s)` +
-            (gateway.lastError ? `; last error: ${gateway.lastError}` : '')
+            (gateway.lastError ? `; last error: ${gateway.lastError.message}` : '')
         : 'Codex gateway: off',
     ),
   )
