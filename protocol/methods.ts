@@ -134,6 +134,12 @@ export interface CodexSyncResult {
   alias?: string
   detail?: string
   at: number
+  /**
+   * Present when auth.json is a symbolic link: where it leads, and whether the
+   * daemon writes through it (only to a regular file of this user with no
+   * group/other permission bits); `reason` says why not.
+   */
+  link?: { target: string; writable: boolean; reason?: string }
 }
 
 export interface DashboardOpen {
@@ -311,7 +317,9 @@ export const methods = {
     errors: ['ACCOUNT_NOT_FOUND'],
   }),
 
-  'codex.sync': method<CodexSyncResult>()(none, { summary: 'what the read of Codex `auth.json` did' }),
+  'codex.sync': method<CodexSyncResult>()(none, {
+    summary: 'what the read of Codex `auth.json` did, and whether a symlinked one is written through',
+  }),
   'codex.use': method<{ alias: string; path: string }>()(byAlias, {
     summary: '`{alias, path}`: that account written into Codex `auth.json`',
     errors: ['ACCOUNT_NOT_FOUND', 'AUTH_INVALID', 'CONFLICT'],

@@ -17,6 +17,7 @@ import type { AccountStore } from '../store/store.js'
 import type { Account } from '../store/schema.js'
 import type { Refresher } from '../tokens/refresher.js'
 import { incomingFrom } from './auth-file.js'
+import { inspectLink, withLink, type LinkInfo } from './link.js'
 import { noLock, type CodexLock } from './lock.js'
 import { readAuthFile } from './reader.js'
 import { AuthFileWatcher } from './watcher.js'
@@ -59,6 +60,9 @@ export interface CodexSyncStats {
 export class CodexSync {
   private lastHash: string | undefined
   private last: CodexSyncResult
+  /** auth.json's link state as last looked at (undefined: not a link). */
+  private link: LinkInfo | undefined
+  private linkWarned: string | undefined
   private readonly queue = new SerialQueue()
   private stopped = true
   readonly stats: CodexSyncStats = { reads: 0, duplicates: 0, adopted: 0, writes: 0 }
@@ -109,6 +113,8 @@ export class CodexSync {
   async start(): Promise<void> {
     this.stopped = false
     await this.ctx.writer.sweepTemps(this.opts.file)
+    const link = await this.lookAtLink()
+    if (link?.writable) await this.ctx.writer.sweepTemps(link.target)
     await this.watcher.start()
   }
 
@@ -148,6 +154,14 @@ export class CodexSync {
       await this.check('codex.use', true)
       return this.write(requireAccount(this.opts.store.data, alias), 'switch')
     })
+    if (outcome === 'link-refused') {
+      const link = await this.lookAtLink()
+      throw new RpcError(
+        ErrorCode.CONFLICT,
+        `could not switch Codex to ${alias}: ${this.opts.file} is a link the daemon does not write through (${link?.reason ?? 'see codex sync'})`,
+        { alias, reason: outcome },
+      )
+    }
     if (outcome !== 'written' && outcome !== 'same' && outcome !== 'adopted') {
       throw new RpcError(ErrorCode.CONFLICT, `could not switch Codex to ${alias} (${outcome})`, {
         alias,
@@ -176,6 +190,7 @@ export class CodexSync {
     // The store's entry as of the job's turn: something newer may have landed while it waited.
     const outcome = await this.serial(() => this.write(this.opts.store.data.accounts[alias] ?? account, 'refresh'))
     if (outcome === 'written') this.opts.logger.info('wrote the refreshed tokens to Codex auth.json', { alias })
+    else if (outcome === 'link-refused') await this.lookAtLink(alias)
     else if (outcome !== 'not-held' && outcome !== 'same') {
       this.opts.logger.warn('could not write the refreshed tokens to Codex auth.json', { alias, outcome })
     }
@@ -189,6 +204,7 @@ export class CodexSync {
     const file = this.opts.file
     const at = (): number => this.opts.clock.now()
     const cur = await readAuthFile(file, { clock: this.opts.clock, delays: this.opts.readDelays })
+    await this.lookAtLink()
     this.stats.reads++
     if (cur.kind === 'missing') {
       this.lastHash = undefined
@@ -239,8 +255,30 @@ export class CodexSync {
   }
 
   private record(r: CodexSyncResult): CodexSyncResult {
-    this.last = r
-    return { ...r }
+    this.last = withLink(r, this.link)
+    return this.lastResult
+  }
+
+  /**
+   * Re-reads whether auth.json is a link and where it leads; warns (once per
+   * state, no secrets) when it is one the daemon will not write through.
+   * `alias`: a write-back for that account was just refused because of it.
+   */
+  private async lookAtLink(alias?: string): Promise<LinkInfo | undefined> {
+    const link = await inspectLink(this.opts.file)
+    this.link = link
+    this.last = withLink(this.last, link)
+    const key = link && !link.writable ? `${link.target}\0${link.reason ?? ''}` : undefined
+    if (key !== undefined && (key !== this.linkWarned || alias !== undefined)) {
+      this.opts.logger.warn('Codex auth.json is a symbolic link the daemon does not write through; left it alone', {
+        path: this.opts.file,
+        target: link?.target,
+        reason: link?.reason,
+        ...(alias !== undefined ? { alias, skipped: 'write-back of the refreshed tokens' } : {}),
+      })
+    }
+    this.linkWarned = key
+    return link
   }
 
   private serial<T>(job: () => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ import type { IncomingTokens } from '../accounts/upsert.js'
 import type { Clock, Logger } from '../deps.js'
 import type { Account } from '../store/schema.js'
 import { buildAuthJson, contentHash, incomingFrom, serializeAuth } from './auth-file.js'
+import { inspectLink } from './link.js'
 import type { CodexLock } from './lock.js'
 import { hashOf, readAuthFile, type ReadResult } from './reader.js'
 import type { CodexFileWriter } from './writer.js'
@@ -32,6 +33,8 @@ export type WriteOutcome =
   | 'no-account-id'
   /** The file kept changing under us. */
   | 'conflict'
+  /** auth.json is a link we must not write through (see link.ts): both left alone. */
+  | 'link-refused'
 
 export interface WriteContext {
   file: string
@@ -65,9 +68,14 @@ export async function writePair(ctx: WriteContext, acc: Readonly<Account>, mode:
   const read = (): Promise<ReadResult> => readAuthFile(ctx.file, { clock: ctx.clock, delays: ctx.readDelays })
   // Cheap check first, so a refresh of an account Codex does not hold costs no lock.
   if (mode === 'refresh' && !holdsAccount(await read(), acc)) return 'not-held'
+  // Codex's lock lives next to auth.json (the link), whatever the link points at.
   const dir = await ctx.writer.ensureDir(ctx.file)
   const release = await ctx.lock.acquire(dir)
   try {
+    const link = await inspectLink(ctx.file)
+    if (link && !link.writable) return 'link-refused'
+    // Through a link: the temp file and the rename go to the target's directory, so the link stays a link.
+    const dest = link?.target ?? ctx.file
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       const cur = await read()
       const same = holdsAccount(cur, acc)
@@ -101,8 +109,10 @@ export async function writePair(ctx: WriteContext, acc: Readonly<Account>, mode:
       )
       const bytes = serializeAuth(json)
       const seen = 'hash' in cur ? cur.hash : undefined
-      const ok = await ctx.writer.write(ctx.file, bytes, async () => {
+      const ok = await ctx.writer.write(dest, bytes, async () => {
         await ctx.beforeRename?.()
+        // A link re-pointed meanwhile counts as a change like any other.
+        if (link && (await inspectLink(ctx.file))?.target !== dest) return false
         return (await hashOf(ctx.file)) === seen
       })
       if (ok) {

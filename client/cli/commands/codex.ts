@@ -6,6 +6,15 @@ import type { Action } from '../program.js'
 import { registerCodexSetup } from './codex-setup.js'
 
 export function describeSync(r: CodexSyncResult): string {
+  const base = describeAction(r)
+  if (!r.link) return base
+  const how = r.link.writable
+    ? 'refreshed tokens are written through it'
+    : `the daemon does not write to it: ${r.link.reason ?? 'not a private file of yours'}`
+  return `${base}\nauth.json is a symbolic link to ${r.link.target}; ${how}`
+}
+
+function describeAction(r: CodexSyncResult): string {
   const who = r.alias ? ` (account ${r.alias})` : ''
   switch (r.action) {
     case 'missing':
