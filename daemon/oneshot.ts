@@ -6,7 +6,7 @@ import { accountHandlers } from './handlers/accounts.js'
 import type { DaemonLogger } from './log/logger.js'
 import { ONESHOT_METHODS, type OneshotMethod } from '../protocol/methods.js'
 import { createDispatcher, receiveLine, type CallContext, type HandlersFor } from './server/dispatch.js'
-import { withStoreLock } from './store/store.js'
+import { withStoreLock } from './store/with-lock.js'
 
 /** The one-shot's exit code when a daemon holds the store (EX_TEMPFAIL); the CLI then asks that daemon. */
 export const ONESHOT_EXIT_LOCKED = 75

@@ -1,50 +1,21 @@
 import { dirname, resolve } from 'node:path'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
-import type { Clock, Logger, Timer } from '../deps.js'
-import { decode, describeInvalid, encodeAtRest, sealAtRest } from './codec.js'
-import { KeyCache, newSalt, type Kdf } from './crypto.js'
-import { AtomicWriter, ensureStoreDir, exists, nodeFs, readIfExists, removeStaleTemps, type StoreFs } from './fs.js'
+import type { Timer } from '../deps.js'
+import { decode, describeInvalid } from './codec.js'
+import { KeyCache, newSalt } from './crypto.js'
+import { StoreFiles } from './files.js'
+import { ensureStoreDir, exists, nodeFs, readIfExists, removeStaleTemps, type StoreFs } from './fs.js'
+import { copyOf, ownAccounts } from './own-accounts.js'
 import { loadStore, type Loaded } from './load.js'
 import { makeSealer, type Sealer } from './sealer.js'
 import { StoreLock } from './lock.js'
 import { SerialQueue } from './serial-queue.js'
+import type { StoreOptions } from './options.js'
 import type { StoreData } from './schema.js'
 
 export { StoreEncryptedError, StoreLockedError, StoreVersionError } from './errors.js'
 
-export interface StoreOptions {
-  /** Absolute path of accounts.json. */
-  file: string
-  /** When set, everything at rest holding a token is encrypted. */
-  passphrase?: string
-  logger: Logger
-  clock: Clock
-  /** Wall time for the lock's staleness checks against file mtimes (default the system clock). */
-  wallClock?: Clock
-  /** Default true: hold the store lock for the store's life. */
-  lock?: boolean
-  /** A short-lived holder (`--oneshot`): marked in the pid file so a starting daemon waits for it. */
-  oneshot?: boolean
-  /** Runs each time the store file itself is durable (the bench times mint → durable with it). */
-  onDurable?: () => void
-  /** Seams for tests: failure injection and counting key derivations. */
-  fs?: StoreFs
-  kdf?: Kdf
-}
-
-/**
- * Aliases come from outside: the in-memory accounts map has no prototype, so
- * `toString` or `constructor` is just a name that no account has.
- */
-function ownAccounts(data: StoreData): StoreData {
-  data.accounts = Object.assign(Object.create(null) as StoreData['accounts'], data.accounts)
-  return data
-}
-
-/** A deep copy whose accounts map has no prototype (structuredClone gives it Object's back). */
-function copyOf(data: StoreData): StoreData {
-  return ownAccounts(structuredClone(data))
-}
+export type { StoreOptions } from './options.js'
 
 /**
  * Hot-path counters (usage counts, the rotation cursor) are written at most this often, and on
@@ -69,7 +40,7 @@ export class AccountStore {
   private persistedTouchSeq = 0
   private touchTimer: Timer | undefined
   private rev = 0
-  private readonly writer: AtomicWriter
+  private readonly files: StoreFiles
   private readonly recovered: string | undefined
   /** Set when a lost lock was taken back: check for a foreign write before the next write. */
   private lockRetaken = false
@@ -87,7 +58,15 @@ export class AccountStore {
     this.atRest = loaded.atRest
     this.onDisk = onDisk
     this.recovered = loaded.recoveredFrom
-    this.writer = new AtomicWriter(opts.fs)
+    this.files = new StoreFiles({
+      path,
+      fs: opts.fs,
+      keys,
+      salt,
+      logger: opts.logger,
+      clock: opts.clock,
+      ...(opts.onDurable ? { onDurable: opts.onDurable } : {}),
+    })
     if (lock) lock.onRetaken = () => (this.lockRetaken = true)
   }
 
@@ -303,64 +282,17 @@ export class AccountStore {
     )
   }
 
-  /**
-   * The store file first: a refreshed pair exists nowhere else until this fsync
-   * (the old refresh token is spent), so nothing is written before it. The
-   * backup and the last-known-good copy follow.
-   */
   private async persist(next: StoreData): Promise<void> {
-    const bytes = await encodeAtRest(next, this.keys, this.salt)
     // The file we are about to replace, in the form we write (never plaintext with a passphrase).
-    const previous = this.onDisk ? (this.atRest ?? (await encodeAtRest(this.current, this.keys, this.salt))) : undefined
-    await this.writer.write(this.path, bytes)
-    this.atRest = bytes
+    const previous = this.onDisk ? (this.atRest ?? (await this.files.encode(this.current))) : undefined
+    this.atRest = await this.files.write(next, previous)
     this.onDisk = true
-    this.opts.onDurable?.()
-    for (const [copy, content] of [
-      [`${this.path}.bak`, previous],
-      [`${this.path}.lkg`, bytes],
-    ] as const) {
-      if (!content) continue
-      try {
-        // A recovery copy: its rename is made durable by the next write's directory sync
-        // (a crash before that leaves the older copy, which is still valid).
-        await this.writer.write(copy, content, { syncDir: false })
-      } catch (err) {
-        // The store itself is durable; a stale copy only weakens recovery.
-        this.opts.logger.warn(`could not write ${copy}: ${(err as Error).message}`)
-      }
-    }
   }
 
   private async afterLoad(loaded: Loaded): Promise<void> {
-    if (loaded.migration) {
-      const backup = await this.freeName(`${this.path}.pre-migration-${loaded.migration.from}.bak`)
-      // With a passphrase the original is sealed too: it holds the same tokens.
-      await this.writer.write(backup, await sealAtRest(loaded.migration.bytes, this.keys, this.salt))
-      this.opts.logger.info(
-        `migrated ${this.path} from layout ${loaded.migration.from} to v2; original kept at ${backup}`,
-      )
-    }
+    if (loaded.migration) await this.files.keepOriginal(loaded.migration)
     if (loaded.rewrite === 'encrypt') this.opts.logger.info(`encrypting ${this.path} at rest`)
     // Write the recovered/migrated state now, so the next start reads a good file.
     if (loaded.rewrite) await this.update(() => {})
-  }
-
-  private async freeName(path: string): Promise<string> {
-    if (!(await exists(this.opts.fs, path))) return path
-    const stamp = new Date(this.opts.clock.now()).toISOString().replace(/[:.]/g, '-')
-    let candidate = path.replace(/\.bak$/, `.${stamp}.bak`)
-    for (let n = 1; await exists(this.opts.fs, candidate); n++) candidate = path.replace(/\.bak$/, `.${stamp}-${n}.bak`)
-    return candidate
-  }
-}
-
-/** For the CLI when no daemon runs: change the store only under the daemon's lock. */
-export async function withStoreLock<T>(opts: StoreOptions, fn: (store: AccountStore) => Promise<T>): Promise<T> {
-  const store = await AccountStore.open({ ...opts, lock: true })
-  try {
-    return await fn(store)
-  } finally {
-    await store.close()
   }
 }
