@@ -8,12 +8,13 @@ import {
   strategy,
   type AccountView,
   type ForceState,
-  type Health,
-  type LimitsView,
   type Settings,
   type Strategy,
 } from './schemas.js'
+import type * as R from './results.js'
 import { reportUsage, USAGE_BUCKETS, type UsageResult } from './usage.js'
+
+export type * from './results.js'
 
 /**
  * The one method table. The server registers a handler per entry and the
@@ -62,126 +63,18 @@ const none = z.object({}).strict()
 const optionalAlias = z.object({ alias: alias.optional() }).strict()
 const byAlias = z.object({ alias }).strict()
 
-export interface DaemonStatus {
-  version: string
-  protocolVersion: number
-  pid: number
-  startedAt: number
-  socketPath: string
-  storePath: string
-  codexAuthPath: string
-  logPath: string
-  encrypted: boolean
-  accountCount: number
-  strategy: Strategy
-  activeAlias: string | null
-  force: ForceState
-  /** Set when the store was recovered from a backup at start. */
-  recoveredFrom?: string
-}
-
-export interface TokenResult {
-  alias: string
-  accessToken: string
-  accountId?: string
-  planType?: string
-  expiresAt: number
-}
-
-export interface ReportResult {
-  retry: boolean
-  cooldownUntil?: number
-  health?: Health
-}
-
-export interface RefreshResult {
-  results: { alias: string; ok: boolean; error?: string; code?: string }[]
-}
-
-export interface LoginStart {
-  loginId: string
-  url: string
-  userCode?: string
-  method: 'browser' | 'device'
-  expiresAt: number
-}
-
-export interface RotationState {
-  strategy: Strategy
-  force: ForceState
-  activeAlias: string | null
-  /**
-   * The order token.get would try: servable accounts best first, then the
-   * others with why. tier: where the thresholds put the account (normal,
-   * under lowThreshold, under criticalThreshold).
-   */
-  order: { alias: string; health: Health; reason?: string; until?: number; tier?: 'normal' | 'low' | 'critical' }[]
-}
-
-export interface LimitsResult {
-  accounts: { alias: string; limits: LimitsView }[]
-}
-
-export interface LimitsQueueState {
-  queued: string[]
-  running: string | null
-  results: { alias: string; ok: boolean; error?: string }[]
-}
-
-export interface CodexSyncResult {
-  path: string
-  action: 'none' | 'missing' | 'invalid' | 'added' | 'updated' | 'unchanged' | 'older'
-  alias?: string
-  detail?: string
-  at: number
-  /**
-   * Present when auth.json is a symbolic link: where it leads, and whether the
-   * daemon writes through it (only to a regular file of this user with no
-   * group/other permission bits); `reason` says why not.
-   */
-  link?: { target: string; writable: boolean; reason?: string }
-}
-
-export interface DashboardOpen {
-  /** The one-time sign-in link; its secret is in the fragment, which browsers never send. */
-  url: string
-  /** The listener, without any secret. */
-  origin: string
-  /** Epoch ms after which the link no longer signs in. */
-  expiresAt: number
-}
-
-export interface GatewayStatus {
-  enabled: boolean
-  /** The ChatGPT base URL Codex is pointed at, when listening. */
-  url?: string
-  /** Requests served since the daemon started (every path). */
-  requests: number
-  /** Responses requests moved to another account before Codex saw the failure. */
-  failovers: number
-  /** The last failure the gateway met (no secret, no prompt text). */
-  lastError?: { at: number; message: string }
-}
-
-export interface LogLine {
-  level: string
-  message: string
-  timestamp: string
-  [key: string]: unknown
-}
-
 const jwt = z
   .string()
   .min(1)
   .max(64 * 1024)
 
 export const methods = {
-  'daemon.status': method<DaemonStatus>()(none, {
+  'daemon.status': method<R.DaemonStatus>()(none, {
     summary: 'version, protocolVersion, pid, startedAt, paths, encrypted, accountCount, strategy, activeAlias, force',
   }),
   'daemon.shutdown': method<{ ok: true }>()(none, { summary: '`{ok: true}`, then a graceful exit' }),
 
-  'token.get': method<TokenResult>()(
+  'token.get': method<R.TokenResult>()(
     z
       .object({
         model: z.string().max(200).optional(),
@@ -195,7 +88,7 @@ export const methods = {
       transports: SOCKET_ONLY,
     },
   ),
-  'token.report': method<ReportResult>()(
+  'token.report': method<R.ReportResult>()(
     z
       .object({
         alias,
@@ -256,12 +149,12 @@ export const methods = {
       .strict(),
     { summary: '`AccountView`', errors: ['ACCOUNT_NOT_FOUND', 'STORE_UNAVAILABLE'] },
   ),
-  'accounts.refresh': method<RefreshResult>()(optionalAlias, {
+  'accounts.refresh': method<R.RefreshResult>()(optionalAlias, {
     summary: '`{results: [{alias, ok, error?, code?}]}`: tokens refreshed now (one alias, or all)',
     errors: ['ACCOUNT_NOT_FOUND'],
   }),
 
-  'login.start': method<LoginStart>()(
+  'login.start': method<R.LoginStart>()(
     z.object({ alias: alias.optional(), method: z.enum(['browser', 'device']).default('browser') }).strict(),
     { summary: '`{loginId, url, userCode?, method, expiresAt}`', errors: ['LOGIN_FAILED'] },
   ),
@@ -270,7 +163,7 @@ export const methods = {
     { summary: '`AccountView` of the signed-in account', errors: ['LOGIN_FAILED', 'CONFLICT', 'STORE_UNAVAILABLE'] },
   ),
 
-  'rotation.get': method<RotationState>()(z.object({ model: z.string().optional() }).strict(), {
+  'rotation.get': method<R.RotationState>()(z.object({ model: z.string().optional() }).strict(), {
     summary: '`{strategy, force, activeAlias, order}`: the order token.get would try',
   }),
   'rotation.setStrategy': method<{ strategy: Strategy }>()(z.object({ strategy }).strict(), {
@@ -304,20 +197,20 @@ export const methods = {
     errors: ['STORE_UNAVAILABLE'],
   }),
 
-  'limits.get': method<LimitsResult>()(optionalAlias, {
+  'limits.get': method<R.LimitsResult>()(optionalAlias, {
     summary: '`{accounts: [{alias, limits}]}`, confidence computed now',
     errors: ['ACCOUNT_NOT_FOUND'],
   }),
-  'limits.refresh': method<LimitsQueueState>()(optionalAlias, {
+  'limits.refresh': method<R.LimitsQueueState>()(optionalAlias, {
     summary: 'probe queue state; results arrive as `limits.updated` events',
     errors: ['ACCOUNT_NOT_FOUND', 'LIMITS_UNAVAILABLE'],
   }),
-  'limits.stop': method<LimitsQueueState>()(optionalAlias, {
+  'limits.stop': method<R.LimitsQueueState>()(optionalAlias, {
     summary: 'probe queue state',
     errors: ['ACCOUNT_NOT_FOUND'],
   }),
 
-  'codex.sync': method<CodexSyncResult>()(none, {
+  'codex.sync': method<R.CodexSyncResult>()(none, {
     summary: 'what the read of Codex `auth.json` did, and whether a symlinked one is written through',
   }),
   'codex.use': method<{ alias: string; path: string }>()(byAlias, {
@@ -325,7 +218,7 @@ export const methods = {
     errors: ['ACCOUNT_NOT_FOUND', 'AUTH_INVALID', 'CONFLICT'],
   }),
 
-  'gateway.status': method<GatewayStatus>()(none, {
+  'gateway.status': method<R.GatewayStatus>()(none, {
     summary: '`{enabled, url?, requests, failovers, lastError?}`: the local gateway for the Codex CLI',
   }),
 
@@ -347,11 +240,11 @@ export const methods = {
       errors: ['ACCOUNT_NOT_FOUND'],
     },
   ),
-  'logs.tail': method<{ lines: LogLine[] }>()(
+  'logs.tail': method<{ lines: R.LogLine[] }>()(
     z.object({ lines: z.number().int().min(1).max(5000).optional() }).strict(),
     { summary: '`{lines}`: recent log lines, already redacted' },
   ),
-  'dashboard.open': method<DashboardOpen>()(none, {
+  'dashboard.open': method<R.DashboardOpen>()(none, {
     summary:
       '`{url, origin, expiresAt}`: starts the dashboard if it is off; a one-time sign-in link (the code in the URL fragment)',
     errors: ['CONFLICT'],
