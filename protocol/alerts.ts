@@ -74,3 +74,23 @@ export function notifierCommand(
   }
   return undefined
 }
+
+/** What a desktop notifier needs from the environment, and nothing else (never the passphrase). */
+const NOTIFIER_VARS = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'DISPLAY',
+  'WAYLAND_DISPLAY',
+  'DBUS_SESSION_BUS_ADDRESS',
+  'XDG_RUNTIME_DIR',
+]
+
+export function notifierEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const k of NOTIFIER_VARS) {
+    const v = env[k]
+    if (v !== undefined) out[k] = v
+  }
+  return out
+}

@@ -1,25 +1,13 @@
 import { spawn as nodeSpawn } from 'node:child_process'
-import { alertEventSchema, describeAlert, notifierCommand } from '../../protocol/alerts.js'
+import { alertEventSchema, describeAlert, notifierCommand, notifierEnv } from '../../protocol/alerts.js'
 import type { DaemonEvent } from '../../protocol/events.js'
 import type { Logger } from '../deps.js'
 
 /** How a notifier is started; tests pass a fake. Resolves false when the command is not there. */
 export type NotifySpawn = (command: string, args: string[]) => Promise<boolean>
 
-/** What a desktop notifier needs from the environment, and nothing else (never the passphrase). */
-const SESSION_VARS = [
-  'PATH',
-  'HOME',
-  'LANG',
-  'DISPLAY',
-  'WAYLAND_DISPLAY',
-  'DBUS_SESSION_BUS_ADDRESS',
-  'XDG_RUNTIME_DIR',
-]
-
 export function nodeNotifySpawn(env: Record<string, string | undefined>): NotifySpawn {
-  const childEnv: Record<string, string> = {}
-  for (const k of SESSION_VARS) if (env[k] !== undefined) childEnv[k] = env[k]
+  const childEnv = notifierEnv(env)
   return (command, args) =>
     new Promise((resolve) => {
       try {
