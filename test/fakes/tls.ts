@@ -17,7 +17,8 @@ export interface TestCa {
   cert: string
 }
 
-export function makeTestCa(dir: string): TestCa {
+/** `host` is the server certificate's name; a loopback IP is added for localhost. */
+export function makeTestCa(dir: string, host = 'localhost'): TestCa {
   const f = (name: string): string => join(dir, name)
   const ossl = (...args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore' })
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
@@ -38,10 +39,10 @@ export function makeTestCa(dir: string): TestCa {
     '-addext',
     'keyUsage=critical,keyCertSign,cRLSign',
   )
-  ossl('req', ...ec, '-keyout', f('srv.key'), '-out', f('srv.csr'), '-subj', '/CN=localhost')
+  ossl('req', ...ec, '-keyout', f('srv.key'), '-out', f('srv.csr'), '-subj', `/CN=${host}`)
   writeFileSync(
     f('ext.cnf'),
-    'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n',
+    `subjectAltName=DNS:${host}${host === 'localhost' ? ',IP:127.0.0.1' : ''}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
   )
   ossl(
     'x509',

@@ -6,13 +6,13 @@
  * the machine; any other CONNECT is refused and recorded, as the guard does. Answers the
  * Responses endpoint with the five-event SSE stream both clients accept.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSecureContext, TLSSocket } from 'node:tls'
 import { responseEvents, sseFrame } from '../fakes/backend-payloads.js'
+import { makeTestCa } from '../fakes/tls.js'
 
 export interface Captured {
   path: string
@@ -30,52 +30,9 @@ export interface Capture {
   close(): Promise<void>
 }
 
-function certificates(dir: string): { ca: string; key: string; cert: string } {
-  const f = (n: string): string => join(dir, n)
-  const ssl = (...args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore' })
-  ssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    f('ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=opencode-multi-auth test CA',
-  )
-  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('srv.key'), '-out', f('srv.csr'), '-subj', '/CN=chatgpt.com')
-  writeFileSync(
-    f('ext.cnf'),
-    'subjectAltName=DNS:chatgpt.com\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n',
-  )
-  ssl(
-    'x509',
-    '-req',
-    '-in',
-    f('srv.csr'),
-    '-CA',
-    f('ca.pem'),
-    '-CAkey',
-    f('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    f('srv.pem'),
-    '-days',
-    '2',
-    '-extfile',
-    f('ext.cnf'),
-  )
-  return { ca: f('ca.pem'), key: readFileSync(f('srv.key'), 'utf8'), cert: readFileSync(f('srv.pem'), 'utf8') }
-}
-
 export async function startCapture(): Promise<Capture> {
   const dir = mkdtempSync(join(tmpdir(), 'oma-capture-'))
-  const { ca, key, cert } = certificates(dir)
+  const { caFile: ca, key, cert } = makeTestCa(dir, 'chatgpt.com')
   const requests: Captured[] = []
   const attempts: string[] = []
   const context = createSecureContext({ key, cert })
