@@ -112,7 +112,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     random: deps.random ?? Math.random,
     onActiveChange: (alias, previous) => bus.emit('rotation.changed', { change: 'active', alias, previous }),
   })
-  const tokens = new TokenEngine(store, refresher, selector, clock, logger)
+  const tokens = new TokenEngine({ store, refresher, selector, clock, logger })
   const keepAlive = new KeepAlive({ store, refresher, bus, clock, logger })
   const accounts = new AccountService({ store, bus, clock })
   const codex = createCodexSync(config, {

@@ -11,14 +11,28 @@ export const MIN_VALIDITY_MS = 60_000
 
 const NO_FAILURES: ReadonlyMap<string, string> = new Map()
 
+export interface TokenEngineDeps {
+  store: AccountStore
+  refresher: Refresher
+  selector: Selector
+  clock: Clock
+  logger: Logger
+}
+
 export class TokenEngine {
-  constructor(
-    private readonly store: AccountStore,
-    private readonly refresher: Refresher,
-    private readonly selector: Selector,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-  ) {}
+  private readonly store: AccountStore
+  private readonly refresher: Refresher
+  private readonly selector: Selector
+  private readonly clock: Clock
+  private readonly logger: Logger
+
+  constructor(deps: TokenEngineDeps) {
+    this.store = deps.store
+    this.refresher = deps.refresher
+    this.selector = deps.selector
+    this.clock = deps.clock
+    this.logger = deps.logger
+  }
 
   /** Valid for at least MIN_VALIDITY_MS and not under a crash check: usable without a refresh. */
   private usable(acc: Account): boolean {
