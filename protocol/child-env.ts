@@ -5,6 +5,17 @@
  * (NODE_OPTIONS=--require ./hook.cjs would run a project's code inside a
  * long-lived daemon) or that is a secret (the store passphrase).
  */
+/** How to reach the network: the proxy variables and, for a TLS-inspecting proxy, its CA bundle. */
+export const NETWORK_ENV = [
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'NO_PROXY',
+  'no_proxy',
+  'NODE_EXTRA_CA_CERTS',
+] as const
+
 const KEEP = new Set([
   'HOME',
   'USER',
@@ -19,14 +30,7 @@ const KEEP = new Set([
   'NO_COLOR',
   'CODEX_HOME',
   'DBUS_SESSION_BUS_ADDRESS',
-  'HTTPS_PROXY',
-  'https_proxy',
-  'HTTP_PROXY',
-  'http_proxy',
-  'NO_PROXY',
-  'no_proxy',
-  // A CA bundle for a TLS-inspecting proxy: a path, and the daemon needs it to reach the issuer.
-  'NODE_EXTRA_CA_CERTS',
+  ...NETWORK_ENV,
   'SSL_CERT_FILE',
   'SSL_CERT_DIR',
 ])

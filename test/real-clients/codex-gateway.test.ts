@@ -16,7 +16,7 @@ import { startFakeBackend, type FakeBackend } from '../fakes/backend.js'
 import { decodeJwt } from '../fakes/jwt.js'
 import { runCli } from '../cli/run.js'
 import { startIssuerApp, type IssuerApp } from '../helpers/issuer-app.js'
-import { installed, proxyEnv, startGuard, type Guard } from './support.js'
+import { installed, offlineProvider, proxyEnv, startGuard, type Guard } from './support.js'
 
 const CODEX = installed('.bin', 'codex')
 const present = existsSync(CODEX)
@@ -29,26 +29,7 @@ function userConfig(backend: string): string {
     `chatgpt_base_url = "${backend}"`,
     'model_provider = "mine"',
     '',
-    '[model_providers.mine]',
-    'name = "mine"',
-    `base_url = "${backend}/codex"`,
-    'wire_api = "responses"',
-    'requires_openai_auth = true',
-    'supports_websockets = false',
-    'request_max_retries = 0',
-    'stream_max_retries = 0',
-    '',
-    '[features]',
-    'apps = false',
-    'plugins = false',
-    '',
-    '[analytics]',
-    'enabled = false',
-    '',
-    '[otel]',
-    'exporter = "none"',
-    'trace_exporter = "none"',
-    'metrics_exporter = "none"',
+    ...offlineProvider('mine', `${backend}/codex`),
   ].join('\n')
 }
 

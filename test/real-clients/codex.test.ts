@@ -18,7 +18,7 @@ import type { FakeIssuer } from '../fakes/issuer.js'
 import type { TestApp } from '../helpers/app.js'
 import { startIssuerApp, type IssuerApp } from '../helpers/issuer-app.js'
 import { alice, authJsonFor, bob, pairFor, readJson, until, writeInPlace } from '../codex/helpers.js'
-import { installed, proxyEnv, startGuard, type Guard } from './support.js'
+import { installed, offlineProvider, proxyEnv, startGuard, type Guard } from './support.js'
 
 const CODEX = installed('.bin', 'codex')
 const present = existsSync(CODEX)
@@ -33,26 +33,7 @@ function codexConfig(base: string): string {
     'model_provider = "fake"',
     'model = "gpt-5.5"',
     '',
-    '[model_providers.fake]',
-    'name = "fake"',
-    `base_url = "${base}/backend-api/codex"`,
-    'wire_api = "responses"',
-    'requires_openai_auth = true',
-    'supports_websockets = false',
-    'request_max_retries = 0',
-    'stream_max_retries = 0',
-    '',
-    '[features]',
-    'apps = false',
-    'plugins = false',
-    '',
-    '[analytics]',
-    'enabled = false',
-    '',
-    '[otel]',
-    'exporter = "none"',
-    'trace_exporter = "none"',
-    'metrics_exporter = "none"',
+    ...offlineProvider('fake', `${base}/backend-api/codex`),
     '',
   ].join('\n')
 }

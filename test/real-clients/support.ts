@@ -94,3 +94,32 @@ export function openCodeHome(
   }
   return { root, work: dir('work'), env }
 }
+
+/**
+ * A Codex config.toml provider block that keeps the real Codex offline (RECIPES.md §1): one
+ * provider pointed at a loopback fake, no retries, no websockets, no apps, plugins or telemetry.
+ */
+export function offlineProvider(name: string, baseUrl: string): string[] {
+  return [
+    `[model_providers.${name}]`,
+    `name = "${name}"`,
+    `base_url = "${baseUrl}"`,
+    'wire_api = "responses"',
+    'requires_openai_auth = true',
+    'supports_websockets = false',
+    'request_max_retries = 0',
+    'stream_max_retries = 0',
+    '',
+    '[features]',
+    'apps = false',
+    'plugins = false',
+    '',
+    '[analytics]',
+    'enabled = false',
+    '',
+    '[otel]',
+    'exporter = "none"',
+    'trace_exporter = "none"',
+    'metrics_exporter = "none"',
+  ]
+}

@@ -1,4 +1,5 @@
 import { dirname } from 'node:path'
+import { NETWORK_ENV } from '../../../protocol/child-env.js'
 import * as paths from '../../../protocol/paths.js'
 
 /**
@@ -17,13 +18,7 @@ export const KEPT_ENV = [
   'CODEX_HOME',
   'XDG_CONFIG_HOME',
   'XDG_STATE_HOME',
-  'HTTPS_PROXY',
-  'https_proxy',
-  'HTTP_PROXY',
-  'http_proxy',
-  'NO_PROXY',
-  'no_proxy',
-  'NODE_EXTRA_CA_CERTS',
+  ...NETWORK_ENV,
 ] as const
 
 export interface LayoutInput extends paths.PathEnv {
