@@ -1,19 +1,21 @@
-import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici'
+import { EnvHttpProxyAgent, fetch as undiciFetch, getGlobalDispatcher, type Dispatcher } from 'undici'
 import type { FetchFn, Logger } from '../deps.js'
+import { requestFetch } from './request-fetch.js'
 
 /**
  * Outbound HTTP through the user's proxy. Node 20's fetch ignores
  * HTTPS_PROXY/HTTP_PROXY/NO_PROXY; undici's EnvHttpProxyAgent honours them
  * (CONNECT for https, so TLS is still verified end to end against the origin,
  * with NODE_EXTRA_CA_CERTS for a private CA). The `proxy` setting, when set,
- * wins over the environment for both schemes; NO_PROXY still applies.
+ * wins over the environment for both schemes; NO_PROXY still applies. Plain requests
+ * go out on undici's `request` (request-fetch.ts), through the same agent.
  */
 export interface ProxyOptions {
   env: Record<string, string | undefined>
   /** The `proxy` setting, read per call so a change applies without a restart. */
   setting: () => string | undefined
   logger: Logger
-  /** Used when no proxy is in effect. */
+  /** With no proxy in effect, for what request-fetch.ts does not take on itself (a stream body, a redirect). */
   direct: FetchFn
 }
 
@@ -49,7 +51,7 @@ export function proxiedFetch(opts: ProxyOptions): FetchFn {
     return cached.agent
   }
   if (fromEnv) opts.logger.info('outbound calls honour the proxy environment (HTTPS_PROXY/HTTP_PROXY/NO_PROXY)')
-  const viaProxy = (input: Parameters<FetchFn>[0], init?: Parameters<FetchFn>[1]): Promise<Response> => {
+  const fetchFallback = (input: Parameters<FetchFn>[0], init?: Parameters<FetchFn>[1]): Promise<Response> => {
     const dispatcher = agentFor()
     if (!dispatcher) return opts.direct(input, init)
     const url = input instanceof Request ? input.url : input
@@ -57,5 +59,6 @@ export function proxiedFetch(opts: ProxyOptions): FetchFn {
     const undiciInit = { ...init, dispatcher } as unknown as Parameters<typeof undiciFetch>[1]
     return undiciFetch(url, undiciInit) as Promise<unknown> as Promise<Response>
   }
-  return viaProxy
+  // No proxy: the process's agent, the one Node's fetch uses too (one connection pool).
+  return requestFetch(() => agentFor() ?? getGlobalDispatcher(), fetchFallback)
 }
