@@ -12,16 +12,38 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-export async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const b = chunk as Buffer
-    size += b.length
-    if (size > max) throw new BodyTooLargeError(max)
-    chunks.push(b)
-  }
-  return Buffer.concat(chunks)
+/** Listeners, not an async iterator: the iterator's machinery costs more than a small body's read. */
+export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (b: Buffer): void => {
+      size += b.length
+      if (size > max) {
+        done()
+        req.destroy()
+        reject(new BodyTooLargeError(max))
+        return
+      }
+      chunks.push(b)
+    }
+    const onEnd = (): void => {
+      done()
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size))
+    }
+    const onError = (err: Error): void => {
+      done()
+      reject(err)
+    }
+    // The client went away before the body was complete: no 'end' will come.
+    const onClose = (): void => {
+      if (!req.complete) onError(new Error('the request body was cut short'))
+    }
+    const done = (): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose)
+    }
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose)
+  })
 }
 
 /** Web request headers from Node's (multi-valued ones joined, as fetch would). */
@@ -37,14 +59,16 @@ export function webHeaders(req: IncomingMessage): Headers {
 /** Hop-by-hop and framing headers: Node frames the answer itself. */
 const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding'])
 
+const LATER = Symbol('later')
+/** Resolves after the I/O already received has been handled: what is not there by then has not arrived. */
+const afterPendingIo = (): Promise<typeof LATER> => new Promise((resolve) => setImmediate(resolve, LATER))
+
 export async function writeResponse(out: ServerResponse, res: Response): Promise<void> {
   const headers: Record<string, string> = {}
   res.headers.forEach((value, name) => {
     if (!NOT_FORWARDED.has(name)) headers[name] = value
   })
   out.writeHead(res.status, res.statusText || undefined, headers)
-  // The status line and headers go now: Codex's time to first byte must not wait for the body.
-  out.flushHeaders()
   if (!res.body) {
     out.end()
     return
@@ -52,8 +76,12 @@ export async function writeResponse(out: ServerResponse, res: Response): Promise
   const reader = res.body.getReader()
   const gone = new Promise<'gone'>((resolve) => out.once('close', () => resolve('gone')))
   try {
+    let pending = reader.read()
+    // The first chunk, when it came with the headers, leaves with them in one write; otherwise
+    // the status line and headers go now: Codex's time to first byte must not wait for the body.
+    if ((await Promise.race([pending, afterPendingIo()])) === LATER) out.flushHeaders()
     for (;;) {
-      const next = await Promise.race([reader.read(), gone])
+      const next = await Promise.race([pending, gone])
       if (next === 'gone') {
         await reader.cancel(new Error('the client went away')).catch(() => undefined)
         return
@@ -69,6 +97,7 @@ export async function writeResponse(out: ServerResponse, res: Response): Promise
           return
         }
       }
+      pending = reader.read()
     }
     out.end()
   } catch (err) {
