@@ -103,6 +103,9 @@ export function createLogger(opts: LoggerOptions): DaemonLogger {
   const at =
     (level: 'error' | 'warn' | 'info' | 'debug') =>
     (message: string, meta?: LogMeta): void => {
+      // winston runs its formats (timestamp, redaction) before any transport drops the entry
+      // by level: a debug line on a hot path would cost that on every call at info.
+      if (!w.isLevelEnabled(level)) return
       w.log(level, message, meta ?? {})
     }
 
