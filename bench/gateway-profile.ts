@@ -1,0 +1,86 @@
+/**
+ * Where a gateway request's CPU time goes: the daemon (dist/, or $BENCH_DAEMON) under
+ * `node --cpu-prof`, many Responses requests through its gateway to a bare local backend,
+ * then self time by function and by file. The backend counts its TCP connections, so a
+ * gateway that does not reuse them shows here.
+ */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { claimsFor, mintJwt } from '../test/fakes/jwt.js'
+import { cleanup, makeDirs } from '../test/helpers/daemon.js'
+import { spawnBenchDaemon } from './daemon-proc.js'
+import { printTable } from './stats.js'
+
+interface ProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  hitCount?: number
+}
+
+const CALLS = Number(process.env.CALLS ?? 3000)
+let connections = 0
+const server = createServer((req, res) => {
+  req.resume()
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    res.end('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"0"}\n\n')
+  })
+})
+server.on('connection', () => connections++)
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+const direct = `http://127.0.0.1:${(server.address() as AddressInfo).port}/backend-api`
+const outDir = mkdtempSync(join(tmpdir(), 'oma-gwprof-'))
+const dirs = makeDirs({ OPENCODE_MULTI_AUTH_CHATGPT_BASE_URL: direct, OPENCODE_MULTI_AUTH_LOG_LEVEL: 'info' })
+try {
+  const daemon = await spawnBenchDaemon(dirs, ['--cpu-prof', `--cpu-prof-dir=${outDir}`])
+  const c = await daemon.connect()
+  const now = Math.floor(Date.now() / 1000)
+  const token = mintJwt({
+    ...claimsFor({ email: 'p@example.com', accountId: 'acct-p', userId: 'user-p' }, now, now + 864_000),
+  })
+  await c.call('accounts.add', { accessToken: token, refreshToken: 'rt-p', idToken: token, alias: 'p' })
+  await c.call('settings.update', { gatewayEnabled: true, gatewayPort: 0 })
+  const { url } = await c.call('gateway.status', {})
+  const secret = readFileSync(join(dirs.env.XDG_CONFIG_HOME, 'opencode-multi-auth', 'gateway.secret'), 'utf8').trim()
+  const body = JSON.stringify({ model: 'gpt-5.5', input: [], store: false, stream: true, prompt_cache_key: 'p' })
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${secret}` }
+  const t0 = performance.now()
+  for (let i = 0; i < CALLS; i++) {
+    const res = await fetch(`${url}/codex/responses`, { method: 'POST', headers, body })
+    await res.text()
+  }
+  const ms = (performance.now() - t0) / CALLS
+  c.close()
+  await daemon.stop()
+  console.log(
+    `${CALLS} requests, ${ms.toFixed(3)} ms each (profiling slows it); backend saw ${connections} connections`,
+  )
+  const file = readdirSync(outDir).find((f) => f.endsWith('.cpuprofile'))
+  if (!file) throw new Error(`no profile in ${outDir}`)
+  const prof = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as { nodes: ProfileNode[] }
+  const total = prof.nodes.reduce((t, x) => t + (x.hitCount ?? 0), 0)
+  const byFn = new Map<string, number>()
+  const byFile = new Map<string, number>()
+  for (const node of prof.nodes) {
+    const f = node.callFrame
+    const where = f.url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/') || '(native)'
+    const fn = `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`
+    byFn.set(fn, (byFn.get(fn) ?? 0) + (node.hitCount ?? 0))
+    const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(where)?.[1]
+    const key = pkg ?? (where.startsWith('dist/') ? where : where.startsWith('node:') ? where : f.functionName || where)
+    byFile.set(key, (byFile.get(key) ?? 0) + (node.hitCount ?? 0))
+  }
+  const top = (m: Map<string, number>, k: number): (string | number)[][] =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([name, hits]) => [name, (hits / total) * 100])
+  printTable('Self time by function (% of samples)', ['function', '%'], top(byFn, 40))
+  printTable('Self time by file / package (% of samples)', ['where', '%'], top(byFile, 30))
+  console.log(`\nprofile: ${join(outDir, file)}`)
+} finally {
+  cleanup(dirs)
+  server.close()
+}
