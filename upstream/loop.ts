@@ -18,7 +18,7 @@ import { observeUsage } from './usage.js'
 export interface ClientProfile {
   headers(caller: Headers, token: TokenResult): Headers
   /** The body to send for this attempt. */
-  body(req: ResponsesRequest, opts: ShapeOptions): string
+  body(req: ResponsesRequest, opts: ShapeOptions): string | Uint8Array
   limited: LimitedAnswer
 }
 
@@ -26,6 +26,8 @@ export interface ResponsesRequest {
   headers: Headers
   /** The body as the client sent it. */
   text: string
+  /** The same, as the bytes that came (when at hand): a body passed on unchanged goes as these, not re-encoded. */
+  bytes?: Uint8Array
   body: ResponsesBody
   signal?: AbortSignal
 }

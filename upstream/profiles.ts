@@ -6,7 +6,7 @@
  */
 import { toChatGptShape } from './chatgpt-shape.js'
 import { openCodeHeaders, passThroughHeaders } from './headers.js'
-import type { ClientProfile } from './loop.js'
+import type { ClientProfile, ResponsesRequest } from './loop.js'
 import type { LimitedAnswer } from './outcome.js'
 import { shapeBody, type ShapeOptions } from './request.js'
 
@@ -26,8 +26,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * Encrypted reasoning is bound to the account that made it: items before `stripBefore`
  * came from another account, so their reasoning goes (ids and all else stay, as Codex sent them).
  */
-function codexBody(text: string, body: Record<string, unknown>, opts: ShapeOptions): string {
-  if (opts.stripBefore === 0 && !opts.withoutPriority) return text
+function codexBody(req: ResponsesRequest, opts: ShapeOptions): string | Uint8Array {
+  // Long conversations make large bodies: the bytes Codex sent go on as they are, not re-encoded.
+  if (opts.stripBefore === 0 && !opts.withoutPriority) return req.bytes ?? req.text
+  const body: Record<string, unknown> = req.body
   const out: Record<string, unknown> = { ...body }
   if (opts.withoutPriority && out.service_tier === 'priority') delete out.service_tier
   if (Array.isArray(body.input) && opts.stripBefore > 0) {
@@ -40,7 +42,7 @@ function codexBody(text: string, body: Record<string, unknown>, opts: ShapeOptio
 export function codexProfile(limited: LimitedAnswer, drop: readonly string[]): ClientProfile {
   return {
     headers: (caller, token) => passThroughHeaders(caller, token, drop),
-    body: (req, opts) => codexBody(req.text, req.body, opts),
+    body: codexBody,
     limited,
   }
 }

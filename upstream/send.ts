@@ -24,7 +24,7 @@ export interface Sent {
 export interface SendOptions {
   url: string
   headers: Headers
-  body: string
+  body: string | Uint8Array
   signal?: AbortSignal
   headersTimeoutMs: number
   fetch: FetchFn

@@ -53,7 +53,7 @@ export function createRoutes(deps: RouteDeps): (req: GatewayRequest) => Promise<
     const parsed = parseRequestBody(text)
     if (!parsed.ok) return json(400, { error: { type: 'invalid_request_error', message: parsed.error } })
     return serveResponses(
-      { headers: req.headers, text, body: parsed.body, signal: req.signal },
+      { headers: req.headers, text, bytes: req.body, body: parsed.body, signal: req.signal },
       {
         tokens: deps.tokens,
         profile,
