@@ -20,6 +20,8 @@ interface ProfileNode {
 }
 
 const CALLS = Number(process.env.CALLS ?? 3000)
+/** NOPROF=1: no profiler, for the daemon's CPU per request as it runs. */
+const PROFILE = process.env.NOPROF !== '1'
 let connections = 0
 const server = createServer((req, res) => {
   req.resume()
@@ -34,7 +36,7 @@ const direct = `http://127.0.0.1:${(server.address() as AddressInfo).port}/backe
 const outDir = mkdtempSync(join(tmpdir(), 'oma-gwprof-'))
 const dirs = makeDirs({ OPENCODE_MULTI_AUTH_CHATGPT_BASE_URL: direct, OPENCODE_MULTI_AUTH_LOG_LEVEL: 'info' })
 try {
-  const daemon = await spawnBenchDaemon(dirs, ['--cpu-prof', `--cpu-prof-dir=${outDir}`])
+  const daemon = await spawnBenchDaemon(dirs, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${outDir}`] : [])
   const c = await daemon.connect()
   const now = Math.floor(Date.now() / 1000)
   const token = mintJwt({
@@ -46,17 +48,34 @@ try {
   const secret = readFileSync(join(dirs.env.XDG_CONFIG_HOME, 'opencode-multi-auth', 'gateway.secret'), 'utf8').trim()
   const body = JSON.stringify({ model: 'gpt-5.5', input: [], store: false, stream: true, prompt_cache_key: 'p' })
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${secret}` }
+  const c0 = cpu(daemon.pid)
   const t0 = performance.now()
   for (let i = 0; i < CALLS; i++) {
     const res = await fetch(`${url}/codex/responses`, { method: 'POST', headers, body })
     await res.text()
   }
   const ms = (performance.now() - t0) / CALLS
+  const c1 = cpu(daemon.pid)
+  const userMs = ((c1.user - c0.user) * 10) / CALLS
+  const sysMs = ((c1.sys - c0.sys) * 10) / CALLS
   c.close()
   await daemon.stop()
   console.log(
-    `${CALLS} requests, ${ms.toFixed(3)} ms each (profiling slows it); backend saw ${connections} connections`,
+    `${CALLS} requests, ${ms.toFixed(3)} ms each, daemon CPU ${userMs.toFixed(3)} ms user + ${sysMs.toFixed(3)} ms system each${PROFILE ? ' (profiling slows both)' : ''}; backend saw ${connections} connections`,
   )
+  if (PROFILE) summarize()
+} finally {
+  cleanup(dirs)
+  server.close()
+}
+
+/** utime and stime of a process, in clock ticks (100/s). */
+function cpu(pid: number): { user: number; sys: number } {
+  const f = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')
+  return { user: Number(f[11]), sys: Number(f[12]) }
+}
+
+function summarize(): void {
   const file = readdirSync(outDir).find((f) => f.endsWith('.cpuprofile'))
   if (!file) throw new Error(`no profile in ${outDir}`)
   const prof = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as { nodes: ProfileNode[] }
@@ -80,7 +99,4 @@ try {
   printTable('Self time by function (% of samples)', ['function', '%'], top(byFn, 40))
   printTable('Self time by file / package (% of samples)', ['where', '%'], top(byFile, 30))
   console.log(`\nprofile: ${join(outDir, file)}`)
-} finally {
-  cleanup(dirs)
-  server.close()
 }
