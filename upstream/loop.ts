@@ -8,11 +8,11 @@ import type { TokenResult } from '../protocol/methods.js'
 import { badRequest, upstreamTimeout } from './answers.js'
 import { answerNoToken, lastAnswer, type LastFailure, type LimitedAnswer } from './outcome.js'
 import { splitModel, upstreamUrl, wantsPriority, type ResponsesBody, type ShapeOptions } from './request.js'
-import { isCyberPolicy, readText, REPORT_BODY_MAX, reportHeaders } from './response.js'
+import { isCyberPolicy, readText, REPORT_BODY_MAX, reportHeaders, type StreamTap } from './response.js'
 import { jsonOut, send, streamOut, UpstreamTimeoutError, type Sent } from './send.js'
 import type { SessionAccounts } from './sessions.js'
 import type { FetchFn, TokenSource } from './types.js'
-import { observeUsage } from './usage.js'
+import { usageTap } from './usage.js'
 
 /** How one kind of client is served: its headers and body kept as its own, its failures in its terms. */
 export interface ClientProfile {
@@ -64,14 +64,14 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
   })
 }
 
-/** The answer passed on; the success report waits for the end of the stream, which holds the usage. */
-function succeed(sent: Sent, req: ResponsesRequest, deps: LoopDeps, token: TokenResult, model: string): Sent {
+/** How the success is reported: at once without a body, else at the end of the stream, which holds the usage. */
+function successReport(sent: Sent, deps: LoopDeps, token: TokenResult, model: string): StreamTap | undefined {
   const { res } = sent
   if (!res.body) {
     void deps.tokens.report({ alias: token.alias, status: res.status, headers: reportHeaders(res.headers), model })
-    return sent
+    return undefined
   }
-  const body = observeUsage(res.body, (usage) => {
+  return usageTap((usage) => {
     void deps.tokens
       .report({
         alias: token.alias,
@@ -82,8 +82,6 @@ function succeed(sent: Sent, req: ResponsesRequest, deps: LoopDeps, token: Token
       })
       .catch(() => undefined)
   })
-  const observed = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers })
-  return { res: observed, abort: (why) => sent.abort(why) }
 }
 
 export async function serveResponses(req: ResponsesRequest, deps: LoopDeps): Promise<Response> {
@@ -127,8 +125,8 @@ export async function serveResponses(req: ResponsesRequest, deps: LoopDeps): Pro
     const { res } = sent
     if (res.ok) {
       deps.sessions.served(sessionKey, token.alias, stripBefore)
-      const passed = succeed(sent, req, deps, token, model)
-      return body.stream === true ? streamOut(passed, deps.idleTimeoutMs) : jsonOut(passed, deps.idleTimeoutMs)
+      const tap = successReport(sent, deps, token, model)
+      return body.stream === true ? streamOut(sent, deps.idleTimeoutMs, tap) : jsonOut(sent, deps.idleTimeoutMs, tap)
     }
 
     const text = await abortable(readText(res), req.signal)

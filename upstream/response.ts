@@ -107,14 +107,22 @@ export function completedResponse(sse: string): Completed {
   return { ok: false, message: failure ?? 'the backend stream ended without response.completed' }
 }
 
+/** Sees a body go past: each chunk, then once how it ended (completed, or failed/cancelled). */
+export interface StreamTap {
+  chunk(value: Uint8Array): void
+  end(completed: boolean): void
+}
+
 /**
  * Passes a body through, erroring it (and calling onIdle, which aborts the upstream
  * request) when no chunk arrives for idleMs. A reader that cancels cancels upstream.
+ * `tap` sees what passes (one stream for both: each layer costs every chunk a hop).
  */
 export function guardIdle(
   body: ReadableStream<Uint8Array>,
   idleMs: number,
   onIdle: () => void,
+  tap?: StreamTap,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader()
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -127,15 +135,22 @@ export function guardIdle(
       clear()
       timer = setTimeout(() => {
         onIdle()
+        tap?.end(false)
         controller.error(new Error(`the backend stream was silent for ${idleMs} ms`))
       }, idleMs)
       try {
         const { done, value } = await reader.read()
         clear()
-        if (done) controller.close()
-        else controller.enqueue(value)
+        if (done) {
+          controller.close()
+          tap?.end(true)
+        } else {
+          tap?.chunk(value)
+          controller.enqueue(value)
+        }
       } catch (err) {
         clear()
+        tap?.end(false)
         try {
           controller.error(err)
         } catch {
@@ -145,6 +160,7 @@ export function guardIdle(
     },
     async cancel(reason) {
       clear()
+      tap?.end(false)
       await reader.cancel(reason).catch(() => undefined)
     },
   })

@@ -6,7 +6,7 @@
 import { withDeadline } from './deadline.js'
 import type { FetchFn } from './types.js'
 import { notCompleted } from './answers.js'
-import { completedResponse, guardIdle, passHeaders, readText } from './response.js'
+import { completedResponse, guardIdle, passHeaders, readText, type StreamTap } from './response.js'
 
 export class UpstreamTimeoutError extends Error {
   constructor(readonly ms: number) {
@@ -46,17 +46,17 @@ export async function send(opts: SendOptions): Promise<Sent> {
   return { res, abort: (reason) => ac.abort(reason) }
 }
 
-/** The backend's SSE stream, as is, for a streaming caller. */
-export function streamOut(sent: Sent, idleTimeoutMs: number): Response {
+/** The backend's SSE stream, as is, for a streaming caller; `tap` sees it pass. */
+export function streamOut(sent: Sent, idleTimeoutMs: number, tap?: StreamTap): Response {
   const { res } = sent
-  const body = res.body ? guardIdle(res.body, idleTimeoutMs, () => sent.abort(new Error('stream idle'))) : null
+  const body = res.body ? guardIdle(res.body, idleTimeoutMs, () => sent.abort(new Error('stream idle')), tap) : null
   return new Response(body, { status: res.status, statusText: res.statusText, headers: passHeaders(res.headers) })
 }
 
 /** A non-streaming caller gets the `response.completed` event's `response` as JSON. */
-export async function jsonOut(sent: Sent, idleTimeoutMs: number): Promise<Response> {
+export async function jsonOut(sent: Sent, idleTimeoutMs: number, tap?: StreamTap): Promise<Response> {
   const { res } = sent
-  const body = res.body ? guardIdle(res.body, idleTimeoutMs, () => sent.abort(new Error('stream idle'))) : null
+  const body = res.body ? guardIdle(res.body, idleTimeoutMs, () => sent.abort(new Error('stream idle')), tap) : null
   const text = await readText(new Response(body), 256 * 1024 * 1024)
   const done = completedResponse(text)
   if (!done.ok) return notCompleted(done.message)

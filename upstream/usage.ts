@@ -4,7 +4,7 @@
  * stream is never held back.
  */
 import { completedUsage } from '../protocol/backend.js'
-import { parseSse } from './response.js'
+import { parseSse, type StreamTap } from './response.js'
 
 export interface Usage {
   inputTokens: number
@@ -72,6 +72,20 @@ export class UsageReader {
   }
 }
 
+/** A tap (response.ts) that reads the usage of what passes and calls `onEnd` once, with how it ended. */
+export function usageTap(onEnd: (usage: Usage | undefined, completed: boolean) => void): StreamTap {
+  const usage = new UsageReader()
+  let ended = false
+  return {
+    chunk: (value) => usage.push(value),
+    end(completed) {
+      if (ended) return
+      ended = true
+      onEnd(usage.end(), completed)
+    },
+  }
+}
+
 /**
  * The body as it arrives, chunk for chunk, with `onEnd` called once when it ends, fails
  * or is cancelled by the reader (cancelling goes upstream), with the usage seen.
@@ -81,13 +95,7 @@ export function observeUsage(
   onEnd: (usage: Usage | undefined, completed: boolean) => void,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader()
-  const usage = new UsageReader()
-  let ended = false
-  const finish = (completed: boolean): void => {
-    if (ended) return
-    ended = true
-    onEnd(usage.end(), completed)
-  }
+  const tap = usageTap(onEnd)
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -95,18 +103,18 @@ export function observeUsage(
           const { done, value } = await reader.read()
           if (done) {
             controller.close()
-            finish(true)
+            tap.end(true)
             return
           }
-          usage.push(value)
+          tap.chunk(value)
           controller.enqueue(value)
         } catch (err) {
           controller.error(err)
-          finish(false)
+          tap.end(false)
         }
       },
       async cancel(reason) {
-        finish(false)
+        tap.end(false)
         await reader.cancel(reason).catch(() => undefined)
       },
     },
