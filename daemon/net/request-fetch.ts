@@ -21,7 +21,8 @@ const MAX_CODINGS = 5
 /** The request headers fetch sends, the caller's first, with fetch's defaults for what is missing. */
 function requestHeaders(init: RequestInit | undefined, https: boolean): Record<string, string> {
   const out: Record<string, string> = {}
-  new Headers(init?.headers).forEach((value, name) => (out[name] = value))
+  const given = init?.headers instanceof Headers ? init.headers : new Headers(init?.headers)
+  given.forEach((value, name) => (out[name] = value))
   out.accept ??= '*/*'
   out['accept-language'] ??= '*'
   out['sec-fetch-mode'] ??= 'cors'
