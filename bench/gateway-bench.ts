@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import { claimsFor, mintJwt } from '../test/fakes/jwt.js'
 import { cleanup, makeDirs } from '../test/helpers/daemon.js'
 import { spawnBenchDaemon } from './daemon-proc.js'
+import { pin, placementLabel } from './placement.js'
 import { printTable } from './stats.js'
 
 const TTFB_RUNS = 300
@@ -33,6 +34,8 @@ async function helper(file: string, args: string[] = []): Promise<{ proc: ChildP
   const proc = spawn(process.execPath, [join(import.meta.dirname, file), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
+  // Where the daemon and this process run (placement.ts), so every hop is alike.
+  if (proc.pid) pin(proc.pid)
   const url = await new Promise<string>((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it listened`)))
     proc.stdout?.once('data', (d: Buffer) => resolve(String(d).trim()))
@@ -116,7 +119,7 @@ async function ttfbTable(
     g.push(await firstByteMs(urls.gateway, headers, body))
   }
   printTable(
-    `Gateway: time to first byte, ${what} (${TTFB_RUNS} requests each, interleaved; target: p50 gateway minus direct < 1 ms)`,
+    `Gateway: time to first byte, ${what} (${TTFB_RUNS} requests each, interleaved, ${placementLabel()}; target: p50 gateway minus direct < 1 ms)`,
     ['path', 'p50 ms', 'p90 ms', 'p99 ms'],
     [
       row('direct to the backend', d),
