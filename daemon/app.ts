@@ -21,6 +21,7 @@ import { rotationHandlers } from './handlers/rotation.js'
 import { settingsHandlers } from './handlers/settings.js'
 import { gatewayHandlers } from './handlers/gateway.js'
 import { lazyGateway } from './lazy/gateway.js'
+import { spawnLazily } from './lazy/spawn.js'
 import { ReportIntake } from './rotation/report.js'
 import { RotationSelector } from './rotation/selector.js'
 import { forceState } from './rotation/force.js'
@@ -37,7 +38,6 @@ import { createDispatcher, type Handlers } from './server/dispatch.js'
 import { SocketServer } from './server/socket-server.js'
 import { nodeFs, type StoreFs } from './store/fs.js'
 import type { SpawnFn } from './codex/lock.js'
-import { spawn } from 'node:child_process'
 import { AccountStore } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
 import { usageHandlers } from './handlers/usage.js'
@@ -122,7 +122,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     clock,
     logger,
     fs,
-    spawn: deps.spawn ?? spawn,
+    spawn: deps.spawn ?? spawnLazily,
   })
   const logins = lazyLogins(config, { oauth, accounts, fetch: net, clock, logger })
   const settings = new SettingsService({ store, bus, clock, pinActive: (d, now) => forceState(d, now).active })

@@ -23,16 +23,20 @@ function staticImports(file: string): string[] {
 }
 
 /** Every project file (relative to the root) and every package the daemon's entry loads before it runs. */
-function startGraph(entry: string): { files: Set<string>; packages: Set<string> } {
+function startGraph(entry: string): { files: Set<string>; packages: Set<string>; builtins: Set<string> } {
   const files = new Set<string>()
   const packages = new Set<string>()
+  const builtins = new Set<string>()
   const todo = [join(root, entry)]
   for (let f = todo.pop(); f !== undefined; f = todo.pop()) {
     const rel = relative(root, f)
     if (files.has(rel)) continue
     files.add(rel)
     for (const spec of staticImports(f)) {
-      if (spec.startsWith('node:')) continue
+      if (spec.startsWith('node:')) {
+        builtins.add(spec)
+        continue
+      }
       if (!spec.startsWith('.')) {
         packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec))
         continue
@@ -42,16 +46,21 @@ function startGraph(entry: string): { files: Set<string>; packages: Set<string> 
       todo.push(target)
     }
   }
-  return { files, packages }
+  return { files, packages, builtins }
 }
 
 describe('the daemon at start', () => {
-  const { files, packages } = startGraph('daemon/main.ts')
+  const { files, packages, builtins } = startGraph('daemon/main.ts')
 
   it('walks the real graph (the composition root, the store, the socket server)', () => {
     for (const f of ['daemon/app.ts', 'daemon/store/store.ts', 'daemon/server/socket-server.ts', 'daemon/lazy/once.ts'])
       expect(files).toContain(f)
     expect(packages).toContain('zod')
+    expect(builtins).toContain('node:net')
+  })
+
+  it('spawns nothing at start, so child_process waits for the first Codex lock or notification', () => {
+    expect(builtins).not.toContain('node:child_process')
   })
 
   it('does not load the CLI (commander) or the proxy agent (undici)', () => {
