@@ -8,6 +8,7 @@ import type { GatewayStatus, ReportResult, TokenResult } from '../../protocol/me
 import type { Settings } from '../../protocol/schemas.js'
 import type { FetchFn, ReportParams, TokenRequest, TokenSource } from '../../upstream/types.js'
 import type { Clock, Logger } from '../deps.js'
+import { proxiedFetch, type ProxyOptions } from '../net/proxy.js'
 import type { RotationService } from '../rotation/service.js'
 import type { AccountStore } from '../store/store.js'
 import { MIN_VALIDITY_MS } from '../tokens/engine.js'
@@ -28,6 +29,13 @@ export interface GatewayDeps {
   store: AccountStore
   refresher: Pick<Refresher, 'refresh'>
   fetch: FetchFn
+  /**
+   * What the daemon's outbound fetch is made of. Given, the gateway builds its own from it
+   * (net/proxy.ts: the same proxy rules, plain requests on undici's `request`, about 0.3 ms
+   * less per Codex request than Node's fetch); undici then loads with the gateway, not at
+   * the daemon's start. Without it the gateway uses `fetch`.
+   */
+  outbound?: ProxyOptions
   clock: Clock
   logger: Logger
   headersTimeoutMs?: number
@@ -38,10 +46,12 @@ export class Gateway {
   private listener: GatewayListener | undefined
   private port: number | undefined
   private readonly stats: GatewayStats
+  private readonly fetch: FetchFn
   private chain: Promise<void> = Promise.resolve()
 
   constructor(private readonly deps: GatewayDeps) {
     this.stats = new GatewayStats(() => deps.clock.now())
+    this.fetch = deps.outbound ? proxiedFetch(deps.outbound) : deps.fetch
   }
 
   status(): GatewayStatus {
@@ -103,7 +113,7 @@ export class Gateway {
     const routes = createRoutes({
       tokens,
       next: this.nextAccount,
-      fetch: d.fetch,
+      fetch: this.fetch,
       chatgptBase: d.chatgptBase,
       headersTimeoutMs: d.headersTimeoutMs ?? 120_000,
       idleTimeoutMs: d.idleTimeoutMs ?? 300_000,
