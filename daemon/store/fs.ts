@@ -107,19 +107,19 @@ export class AtomicWriter {
     const dir = dirname(target)
     const { spares } = opts
     const spare = spares?.take()
-    let handle = spare === undefined ? undefined : await this.reopen(spare, spares)
-    const reused = handle !== undefined
+    const reused = spare === undefined ? undefined : await this.reopen(spare, spares)
     const tmp = spare !== undefined && reused ? spare : this.tempFor(target, opts.tempPrefix)
+    let handle = reused?.handle
     try {
       handle ??= await this.fs.open(tmp, 'w', FILE_MODE)
       // A leftover temp of the same name (pid reuse after a crash) keeps its old mode.
-      await handle.chmod(FILE_MODE)
+      if (reused?.mode !== FILE_MODE) await handle.chmod(FILE_MODE)
       const pieces = piecesOf(bytes)
       const { bytesWritten } = await handle.writev(pieces)
       // libuv writes all of it or fails; a short write must never be renamed into place.
       if (bytesWritten !== byteLength(pieces)) throw new Error(`short write to ${tmp}`)
       // A spare may have been longer: cut what is left of its old content.
-      if (reused) await handle.truncate(bytesWritten)
+      if (reused && reused.size > bytesWritten) await handle.truncate(bytesWritten)
       await handle.sync()
       await handle.close()
       handle = undefined
@@ -142,13 +142,17 @@ export class AtomicWriter {
   }
 
   /** A spare opened for overwriting, or undefined (dropped) when it is not ours alone. */
-  private async reopen(spare: string, spares: Spares | undefined): Promise<fsp.FileHandle | undefined> {
+  private async reopen(
+    spare: string,
+    spares: Spares | undefined,
+  ): Promise<{ handle: fsp.FileHandle; size: number; mode: number } | undefined> {
     let handle: fsp.FileHandle | undefined
     try {
       handle = await this.fs.open(spare, 'r+')
+      const st = await handle.stat()
       // A second link (a rename that failed after the spare was linked, a user's hard link)
       // means the file is still read under another name: never overwrite it.
-      if ((await handle.stat()).nlink === 1) return handle
+      if (st.isFile() && st.nlink === 1) return { handle, size: st.size, mode: st.mode & 0o777 }
     } catch {
       // Gone or unreadable: a fresh temp file does the job.
     }
