@@ -3,8 +3,14 @@ import { describeIssues, encode } from './codec.js'
 import type { FileBytes } from './fs.js'
 import { accountSchema, storeSchema, type Account, type StoreData } from './schema.js'
 
-/** The store's own fields; each account is checked on its own (and once) by StoreText. */
-const topLevelSchema = storeSchema.extend({ accounts: z.record(z.string(), z.unknown()) })
+/**
+ * The store's own fields; each account is checked on its own (and once) by StoreText. The map
+ * is only checked to be one (what z.record checks beyond its values, as every key is a string),
+ * without walking its thousand keys again.
+ */
+const topLevelSchema = storeSchema.extend({
+  accounts: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v)),
+})
 
 /** Accounts sit two levels deep in the file: their pretty JSON, indented to that depth. */
 const ACCOUNT_INDENT = '\n    '

@@ -51,6 +51,7 @@ function randomStore(rnd: () => number, broken: boolean): StoreData {
     accounts[pick(rnd, [...ODD_KEYS, `acc${i}`])] = a
   }
   if (broken && rnd() < 0.2) data.rotationIndex = 'zero'
+  if (broken && rnd() < 0.1) data.accounts = pick(rnd, [null, [], 'accounts', 3])
   return data as StoreData
 }
 
@@ -58,7 +59,11 @@ const joined = (bytes: readonly Buffer[]) => Buffer.concat(bytes).toString('utf8
 
 /** The whole-store verdict; zod's record skips a `__proto__` key, which StoreText checks too. */
 function validStore(data: StoreData): boolean {
-  const proto = Object.hasOwn(data.accounts, '__proto__') ? data.accounts['__proto__'] : undefined
+  const accounts: unknown = data.accounts
+  const proto =
+    typeof accounts === 'object' && accounts !== null && Object.hasOwn(accounts, '__proto__')
+      ? (accounts as Record<string, unknown>)['__proto__']
+      : undefined
   return storeSchema.safeParse(data).success && (proto === undefined || accountSchema.safeParse(proto).success)
 }
 
