@@ -59,7 +59,7 @@ export class StoreText {
         continue
       }
       const text = JSON.stringify(account, null, 2).replaceAll('\n', ACCOUNT_INDENT)
-      const entry = Buffer.from(`${ACCOUNT_INDENT}${JSON.stringify(alias)}: ${text},`, 'utf8')
+      const entry = ownBuffer(`${ACCOUNT_INDENT}${JSON.stringify(alias)}: ${text},`)
       this.known.set(account as Account, { alias, entry })
       entries.push(entry)
     }
@@ -92,6 +92,16 @@ function aroundAccounts(data: StoreData, close: string): [string, string] {
   }
   const head = `{\n  ${[...before, '"accounts": '].join(',\n  ')}`
   return [head, `${close}${after.map((f) => `,\n  ${f}`).join('')}\n}\n`]
+}
+
+/**
+ * A buffer of its own: Buffer.from() slices small strings out of shared 8 KB slabs, and one
+ * kept entry would keep its whole slab alive long after the others on it were replaced.
+ */
+function ownBuffer(text: string): Buffer {
+  const buffer = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'))
+  buffer.write(text, 'utf8')
+  return buffer
 }
 
 function isObject(value: unknown): value is object {
