@@ -128,8 +128,8 @@ export class AccountStore {
   /**
    * Runs `mutate` (synchronous) on a copy once earlier writes are done, writes the copy
    * durably, and only then makes it `data`. Rejects, with `data` unchanged, if the mutator
-   * throws or the write fails. The copy is made as the mutator reads (draft.ts): an account
-   * it returns is a copy at the time, not a live view of the store.
+   * throws or the write fails. The copy is made as the mutator reads (draft.ts). What it
+   * returns is the caller's to read, never to change: an account in it may be in the new state.
    */
   update<T>(mutate: (draft: StoreData) => T): Promise<T> {
     if (this.closed) {
