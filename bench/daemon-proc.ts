@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { daemonCommand } from '../client/launcher.js'
 import { RpcClient } from '../client/rpc/client.js'
 import type { TestDirs } from '../test/helpers/daemon.js'
+import { pin } from './placement.js'
 
 /**
  * Which daemon the bench measures: $BENCH_DAEMON (a main.js, e.g. another checkout's dist/ for a
@@ -33,6 +34,7 @@ export async function spawnBenchDaemon(dirs: TestDirs, nodeArgs: string[] = []):
   const { command, args } = benchDaemonCommand()
   const t0 = performance.now()
   const proc = spawn(command, [...nodeArgs, ...args], { env: dirs.env, stdio: ['ignore', 'ignore', 'pipe'] })
+  if (proc.pid) pin(proc.pid)
   let err = ''
   proc.stderr?.setEncoding('utf8')
   proc.stderr?.on('data', (d: string) => (err += d))

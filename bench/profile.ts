@@ -1,5 +1,5 @@
 /**
- * `npm run bench:profile [-- --accounts N --calls N --method token.get|accounts.add]`: runs the daemon
+ * `npm run bench:profile [-- --accounts N --calls N --clients N --method token.get|accounts.add]`: runs the daemon
  * under `node --cpu-prof` over a store of N accounts, makes the calls, stops it, and prints where
  * the daemon's CPU time went (self time by function, then by file). The .cpuprofile is kept for
  * Chrome DevTools.
@@ -25,11 +25,13 @@ const { values } = parseArgs({
     accounts: { type: 'string', default: '1000' },
     calls: { type: 'string', default: '5000' },
     method: { type: 'string', default: 'token.get' },
+    clients: { type: 'string', default: '1' },
     src: { type: 'boolean' },
   },
 })
 const n = Number(values.accounts)
 const calls = Number(values.calls)
+const clientCount = Number(values.clients)
 const outDir = mkdtempSync(join(tmpdir(), 'oma-prof-'))
 const issuer = await startFakeIssuer()
 const dirs = makeDirs({
@@ -39,7 +41,8 @@ const dirs = makeDirs({
 try {
   seedStore(dirs.storeFile, issuer, n)
   const daemon = await spawnBenchDaemon(dirs, ['--cpu-prof', `--cpu-prof-dir=${outDir}`])
-  const c = await daemon.connect()
+  const cs = await Promise.all(Array.from({ length: clientCount }, () => daemon.connect()))
+  const c = cs[0]
   let k = 0
   const call =
     values.method === 'accounts.add'
@@ -51,11 +54,13 @@ try {
             idToken: t.idToken,
           })
         }
-      : () => c.call('token.get', {})
-  const s = await load(1, calls, call)
-  c.close()
+      : (i: number) => (cs[i] ?? c).call('token.get', {})
+  const s = await load(clientCount, Math.ceil(calls / clientCount), call)
+  for (const x of cs) x.close()
   await daemon.stop()
-  console.log(`${values.method} x${calls} over ${n} accounts: p50 ${s.p50.toFixed(3)} ms (profiling slows it)`)
+  console.log(
+    `${values.method} x${calls} over ${n} accounts, ${clientCount} client(s): p50 ${s.p50.toFixed(3)} ms (profiling slows it)`,
+  )
   const file = readdirSync(outDir).find((f) => f.endsWith('.cpuprofile'))
   if (!file) throw new Error(`no profile in ${outDir}`)
   const prof = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as { nodes: ProfileNode[] }

@@ -7,6 +7,7 @@ import { startFakeIssuer, type FakeIssuer } from '../test/fakes/issuer.js'
 import { cleanup, makeDirs } from '../test/helpers/daemon.js'
 import { benchDaemonCommand, idleProfile, rssMb, spawnBenchDaemon } from './daemon-proc.js'
 import { load, printTable, type Stats } from './stats.js'
+import { placementLabel } from './placement.js'
 
 /** A store of `n` accounts the fake issuer knows, freshly refreshed, so keep-alive stays asleep. */
 export function seedStore(file: string, issuer: FakeIssuer, n: number): void {
@@ -90,7 +91,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<ScaleRow[]> {
   for (const n of sizes) rows.push(await scaleOne(n, quick))
   const base = rows[0]
   printTable(
-    `Scale (daemon from ${benchDaemonCommand().label}, 1 client; token.get x${quick ? 500 : 3000}, accounts.add x${quick ? 11 : 31})`,
+    `Scale (daemon from ${benchDaemonCommand().label}, 1 client, ${placementLabel()}; token.get x${quick ? 500 : 3000}, accounts.add x${quick ? 11 : 31})`,
     ['accounts', 'token.get p50 ms', 'p99 ms', 'vs 3 accts', 'store write p50 ms', 'p99 ms'],
     rows.map((r) => [
       r.accounts,

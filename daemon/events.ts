@@ -11,7 +11,9 @@ export class EventBus {
 
   /** Every topic's fields are typed by protocol/events.ts; the bus adds `type` and `at`. */
   emit<T extends EventTopic>(type: T, fields: EventFields<T>): void {
-    const event = { ...fields, type, at: this.clock.now() } as DaemonEvent
+    // Not `{ ...fields, type, at }`: V8 (Node 20) takes a slow path for a spread followed by
+    // more keys, ~1 µs per event — half of a token.get under round-robin. Same keys, same order.
+    const event = Object.assign({}, fields, { type, at: this.clock.now() }) as DaemonEvent
     for (const l of this.listeners) {
       if (l.topics && !l.topics.has(type)) continue
       try {

@@ -3,7 +3,7 @@ import type { JSONRPCResponse, JSONRPCServer } from 'json-rpc-2.0'
 import { encodeFrame, FrameTooLargeError, LineDecoder } from '../../protocol/framing.js'
 import { ErrorCode } from '../../protocol/errors.js'
 import type { Clock, Logger, Timer } from '../deps.js'
-import { receiveLine, type CallContext } from './dispatch.js'
+import { receiveLine, type CallContext, type LineOptions } from './dispatch.js'
 import { Slots, type ConnectionLimits } from './limits.js'
 
 /** Shared by every connection: bytes of unterminated frames held, against one budget. */
@@ -42,15 +42,19 @@ export class Connection {
   private readEnded = false
   private partialHeld = 0
   private idleTimer: Timer | undefined
+  private lastActive = 0
   private frameTimer: Timer | undefined
   private drainTimer: Timer | undefined
   readonly ctx: CallContext
+  /** Built once: the hot path allocates no options or closures per call. */
+  private readonly lineOptions: LineOptions
 
   constructor(
     readonly socket: Socket,
     private readonly deps: ConnectionDeps,
   ) {
     this.slots = new Slots(deps.limits.maxInFlight)
+    this.lineOptions = { maxBatch: deps.limits.maxBatch, run: (call) => this.slots.run(call) }
     this.ctx = {
       notify: (method, params) => this.notify(method, params),
       onClose: (fn) => this.closers.push(fn),
@@ -164,10 +168,7 @@ export class Connection {
     this.linesRunning++
     this.deps.onCalls(1)
     try {
-      const answer = await receiveLine(this.deps.dispatcher, line, this.ctx, {
-        maxBatch: this.deps.limits.maxBatch,
-        run: (call) => this.slots.run(call),
-      })
+      const answer = await receiveLine(this.deps.dispatcher, line, this.ctx, this.lineOptions)
       if (answer) this.send(this.bounded(answer))
     } catch (err) {
       this.deps.logger.error('failed to dispatch a request', {
@@ -186,7 +187,8 @@ export class Connection {
   private bounded(answer: Answer): string {
     const text = encodeFrame(answer)
     const max = this.deps.limits.maxAnswerBytes
-    if (Buffer.byteLength(text) <= max) return text
+    // A UTF-16 unit is at most 3 bytes of UTF-8: the common answer is not scanned.
+    if (text.length * 3 <= max || Buffer.byteLength(text) <= max) return text
     const tooBig = (r: JSONRPCResponse): JSONRPCResponse => ({
       jsonrpc: '2.0',
       id: r.id,
@@ -238,16 +240,28 @@ export class Connection {
     return t
   }
 
+  /**
+   * Marks activity. The timer is not re-created per call (two timer operations on every
+   * request): it fires idleMs after it was armed and, if there was activity since, waits
+   * out the rest.
+   */
   private armIdle(): void {
-    if (this.idleTimer) this.deps.clock.clearTimeout(this.idleTimer)
-    this.idleTimer = this.timer(() => {
-      this.idleTimer = undefined
-      if (this.busy || this.subscription || this.closing) return this.armIdle()
-      this.deps.logger.debug('closing an idle connection', { idleMs: this.deps.limits.idleMs })
-      this.closing = true
-      this.socket.end()
-      this.socket.destroySoon()
-    }, this.deps.limits.idleMs)
+    this.lastActive = this.deps.clock.now()
+    this.idleTimer ??= this.timer(() => this.onIdleTimer(), this.deps.limits.idleMs)
+  }
+
+  private onIdleTimer(): void {
+    this.idleTimer = undefined
+    const left = this.lastActive + this.deps.limits.idleMs - this.deps.clock.now()
+    if (left > 0) {
+      this.idleTimer = this.timer(() => this.onIdleTimer(), left)
+      return
+    }
+    if (this.busy || this.subscription || this.closing) return this.armIdle()
+    this.deps.logger.debug('closing an idle connection', { idleMs: this.deps.limits.idleMs })
+    this.closing = true
+    this.socket.end()
+    this.socket.destroySoon()
   }
 
   /** Tells the client why, then closes: used for input we will not take. */

@@ -210,6 +210,13 @@ describe.skipIf(!exe)('dashboard actions against a real daemon', () => {
     // A 200 report need not emit an event; a change that does makes the page read usage.get again.
     await world.client.call('accounts.update', { alias: 'alpha', notes: 'after a report' })
     await expect.poll(() => card('alpha').locator('svg.spark').count(), WAIT).toBe(1)
+    // The span is said with its unit, for eyes and for screen readers alike.
+    expect(await card('alpha').locator('.label', { hasText: 'Requests per' }).textContent()).toMatch(
+      /^Requests per (hour|day), last \d+ (hours|days)$/,
+    )
+    expect(await card('alpha').locator('svg.spark').getAttribute('aria-label')).toMatch(
+      /^alpha: \d+ requests over the last \d+ (hours|days)$/,
+    )
   })
 
   it('shows the Codex gateway as gateway.status reports it', async () => {

@@ -229,6 +229,18 @@ describe('socket server bounds', () => {
     expect((await pending).result).toEqual({ accounts: [] })
   })
 
+  it('counts idle time from the last call, not from when the connection opened', async () => {
+    const clock = new FakeClock()
+    const path = await serve({ 'daemon.status': () => ({}) as never }, { idleMs: 60_000 }, { clock })
+    const c = await open(path)
+    await clock.advance(40_000)
+    expect((await c.request('daemon.status', {})).result).toEqual({})
+    await clock.advance(40_000)
+    expect(c.isClosed).toBe(false)
+    await clock.advance(21_000)
+    await within(c.closed, 5000, 'the connection to be closed 60 s after its last call')
+  })
+
   it('closes a connection that leaves a frame unfinished, saying why', async () => {
     const clock = new FakeClock()
     const path = await serve({}, { partialFrameMs: 10_000 }, { clock })

@@ -18,7 +18,8 @@ export function sparkline(alias, usage) {
   svg.setAttribute('preserveAspectRatio', 'none')
   svg.setAttribute('class', 'spark')
   svg.setAttribute('role', 'img')
-  svg.setAttribute('aria-label', `${alias}: ${total} requests over the last ${series.length} buckets`)
+  const span = `${series.length} ${usage.bucket === 'day' ? 'days' : 'hours'}`
+  svg.setAttribute('aria-label', `${alias}: ${total} requests over the last ${span}`)
   const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline')
   line.setAttribute('points', points)
   line.setAttribute('fill', 'none')
@@ -28,7 +29,7 @@ export function sparkline(alias, usage) {
   svg.append(line)
   const runway = runwayText(alias, usage)
   return [
-    h('span', { class: 'label' }, `Requests per ${usage.bucket === 'day' ? 'day' : 'hour'}, last ${series.length}`),
+    h('span', { class: 'label' }, `Requests per ${usage.bucket === 'day' ? 'day' : 'hour'}, last ${span}`),
     svg,
     runway ? h('p', { class: 'note' }, runway) : null,
   ]
