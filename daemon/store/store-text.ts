@@ -39,11 +39,31 @@ export class StoreText {
     return prepared.ok ? prepared.bytes : [Buffer.from(encode(data), 'utf8')]
   }
 
+  /**
+   * Keeps the texts of a state the whole-store schema has just accepted (the store loaded at
+   * open), so the first write costs what later ones do: it is often a refresh, whose new pair
+   * exists nowhere else until it is on disk.
+   */
+  prime(data: StoreData): void {
+    this.entries(data, [], false)
+  }
+
   /** Validates `data` and returns its file bytes (with the trailing newline). */
   prepare(data: StoreData): Prepared {
     const top = topLevelSchema.safeParse(data)
     const issues = top.success ? [] : describeIssues(top.error)
-    // Not an object: the top-level check above has said so.
+    const entries = this.entries(data, issues, true)
+    if (issues.length) return { ok: false, invalid: issues.slice(0, 5).join('; ') }
+    const last = entries.pop()
+    // The last entry without its comma: a view, not a copy.
+    if (last) entries.push(last.subarray(0, last.length - 1))
+    const [before, after] = aroundAccounts(data, last ? '\n  }' : '}')
+    return { ok: true, bytes: [Buffer.from(`${before}{`, 'utf8'), ...entries, Buffer.from(after, 'utf8')] }
+  }
+
+  /** Each account's entry, kept or made now; `check`: validate what is not kept (into `issues`). */
+  private entries(data: StoreData, issues: string[], check: boolean): Buffer[] {
+    // Not an object: the top-level check has said so.
     const accounts = (isObject(data.accounts) ? data.accounts : {}) as Record<string, unknown>
     const entries: Buffer[] = []
     for (const alias of Object.keys(accounts)) {
@@ -53,22 +73,19 @@ export class StoreText {
         entries.push(known.entry)
         continue
       }
-      const checked = accountSchema.safeParse(account)
-      if (!checked.success) {
-        issues.push(...describeIssues(checked.error, ['accounts', alias]))
-        continue
+      if (check) {
+        const checked = accountSchema.safeParse(account)
+        if (!checked.success) {
+          issues.push(...describeIssues(checked.error, ['accounts', alias]))
+          continue
+        }
       }
       const text = JSON.stringify(account, null, 2).replaceAll('\n', ACCOUNT_INDENT)
       const entry = ownBuffer(`${ACCOUNT_INDENT}${JSON.stringify(alias)}: ${text},`)
       this.known.set(account as Account, { alias, entry })
       entries.push(entry)
     }
-    if (issues.length) return { ok: false, invalid: issues.slice(0, 5).join('; ') }
-    const last = entries.pop()
-    // The last entry without its comma: a view, not a copy.
-    if (last) entries.push(last.subarray(0, last.length - 1))
-    const [before, after] = aroundAccounts(data, last ? '\n  }' : '}')
-    return { ok: true, bytes: [Buffer.from(`${before}{`, 'utf8'), ...entries, Buffer.from(after, 'utf8')] }
+    return entries
   }
 }
 

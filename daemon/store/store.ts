@@ -293,5 +293,6 @@ export class AccountStore {
     if (loaded.rewrite === 'encrypt') this.opts.logger.info(`encrypting ${this.path} at rest`)
     // Write the recovered/migrated state now, so the next start reads a good file.
     if (loaded.rewrite) await this.update(() => {})
+    else this.text.prime(this.current)
   }
 }

@@ -80,6 +80,13 @@ describe('StoreText', () => {
         const valid = validStore(data)
         expect(prepared.ok, `seed ${seed} round ${round}`).toBe(valid)
         if (prepared.ok) expect(joined(prepared.bytes), `seed ${seed}`).toBe(`${JSON.stringify(data, null, 2)}\n`)
+        if (valid) {
+          // A loaded store is primed without a second check; its write is the same text.
+          const primed = new StoreText()
+          primed.prime(data)
+          const again = primed.prepare(data)
+          expect(again.ok && joined(again.bytes), `seed ${seed} primed`).toBe(`${JSON.stringify(data, null, 2)}\n`)
+        }
         verdicts[valid ? 'valid' : 'invalid']++
       }
     }
@@ -107,6 +114,24 @@ describe('StoreText', () => {
     text.forget(acc)
     const fresh = text.prepare(data)
     expect(fresh.ok && joined(fresh.bytes)).toBe(`${JSON.stringify(data, null, 2)}\n`)
+  })
+
+  it('prime() keeps the texts of a loaded state for the first write', () => {
+    const text = new StoreText()
+    const data: StoreData = {
+      version: 2,
+      accounts: { acc1: account(1) },
+      activeAlias: null,
+      rotationIndex: 0,
+      lastRotation: 0,
+    }
+    text.prime(data)
+    const acc = data.accounts.acc1
+    if (!acc) throw new Error('no account')
+    // Changed behind its back: the kept text shows it was kept at prime().
+    acc.usageCount = 7
+    const first = text.prepare(data)
+    expect(first.ok && joined(first.bytes)).toContain('"usageCount": 0')
   })
 
   it('says where an invalid account is, by path and code only', () => {
