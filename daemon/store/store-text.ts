@@ -28,9 +28,12 @@ export type Prepared = { ok: true; bytes: FileBytes } | { ok: false; invalid: st
 export class StoreText {
   /** An account object already valid: its alias then, and its entry `\n    "alias": {…},`. */
   private readonly known = new WeakMap<Account, { alias: string; entry: Buffer }>()
+  /** Account objects the whole-store schema accepted as loaded, not yet serialized. */
+  private readonly loaded = new WeakSet<Account>()
 
   forget(account: Account): void {
     this.known.delete(account)
+    this.loaded.delete(account)
   }
 
   /** The file bytes of a state already written (the previous file, for `.bak`), valid or not. */
@@ -40,19 +43,20 @@ export class StoreText {
   }
 
   /**
-   * Keeps the texts of a state the whole-store schema has just accepted (the store loaded at
-   * open), so the first write costs what later ones do: it is often a refresh, whose new pair
-   * exists nowhere else until it is on disk.
+   * Takes the accounts of a state the whole-store schema has just accepted (the store loaded
+   * at open) as valid, so the first write does not check them all again: it is often a
+   * refresh, whose new pair exists nowhere else until it is on disk. Cheap, so open is not
+   * slowed; their texts are made by that first write.
    */
   prime(data: StoreData): void {
-    this.entries(data, [], false)
+    for (const account of Object.values(data.accounts)) this.loaded.add(account)
   }
 
   /** Validates `data` and returns its file bytes (with the trailing newline). */
   prepare(data: StoreData): Prepared {
     const top = topLevelSchema.safeParse(data)
     const issues = top.success ? [] : describeIssues(top.error)
-    const entries = this.entries(data, issues, true)
+    const entries = this.entries(data, issues)
     if (issues.length) return { ok: false, invalid: issues.slice(0, 5).join('; ') }
     const last = entries.pop()
     // The last entry without its comma: a view, not a copy.
@@ -61,8 +65,8 @@ export class StoreText {
     return { ok: true, bytes: [Buffer.from(`${before}{`, 'utf8'), ...entries, Buffer.from(after, 'utf8')] }
   }
 
-  /** Each account's entry, kept or made now; `check`: validate what is not kept (into `issues`). */
-  private entries(data: StoreData, issues: string[], check: boolean): Buffer[] {
+  /** Each account's entry, kept or made now (validating what is neither kept nor loaded, into `issues`). */
+  private entries(data: StoreData, issues: string[]): Buffer[] {
     // Not an object: the top-level check has said so.
     const accounts = (isObject(data.accounts) ? data.accounts : {}) as Record<string, unknown>
     const entries: Buffer[] = []
@@ -73,7 +77,7 @@ export class StoreText {
         entries.push(known.entry)
         continue
       }
-      if (check) {
+      if (!this.loaded.has(account as Account)) {
         const checked = accountSchema.safeParse(account)
         if (!checked.success) {
           issues.push(...describeIssues(checked.error, ['accounts', alias]))
