@@ -1,22 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { daemonCommand } from '../client/launcher.js'
+import { DAEMON_NODE_OPTIONS, daemonCommand } from '../client/launcher.js'
 import { RpcClient } from '../client/rpc/client.js'
 import type { TestDirs } from '../test/helpers/daemon.js'
 import { pin } from './placement.js'
 
 /**
  * Which daemon the bench measures: $BENCH_DAEMON (a main.js, e.g. another checkout's dist/ for a
- * before/after run), else this checkout's dist/ when built (what a user runs), else the sources
- * under tsx. `--src` forces the sources.
+ * before/after run), else this checkout's dist/ when built (what a user runs, with the launcher's
+ * Node options), else the sources under tsx. `--src` forces the sources.
  */
 export function benchDaemonCommand(): { command: string; args: string[]; label: string } {
+  // The Node options the launcher and the service units give the daemon; BENCH_NODE_OPTIONS replaces them.
+  const own = process.env.BENCH_NODE_OPTIONS
+  const options = own === undefined ? DAEMON_NODE_OPTIONS : own.split(' ').filter(Boolean)
+  const shown = own === undefined ? '' : ` (node ${own || 'without options'})`
   const env = process.env.BENCH_DAEMON
-  if (env) return { command: process.execPath, args: [resolve(env)], label: resolve(env) }
+  // Another checkout's main.js runs as that checkout's users ran it: with BENCH_NODE_OPTIONS only.
+  if (env)
+    return { command: process.execPath, args: [...(own ? options : []), resolve(env)], label: resolve(env) + shown }
   const dist = resolve(import.meta.dirname, '..', 'dist', 'daemon', 'main.js')
   if (!process.argv.includes('--src') && existsSync(dist))
-    return { command: process.execPath, args: [dist], label: 'dist/' }
+    return { command: process.execPath, args: [...options, dist], label: 'dist/' + shown }
   return { ...daemonCommand(), label: 'sources (tsx)' }
 }
 

@@ -12,22 +12,23 @@ import { loginHandlers } from './handlers/login.js'
 import { dashboardHandlers } from './handlers/dashboard.js'
 import { Dashboard } from './web/dashboard.js'
 import { createCodexSync } from './codex/index.js'
-import { createLoginManager } from './auth/login-manager.js'
+import { lazyLogins } from './lazy/logins.js'
 import { createOAuthClient } from './auth/oauth-client.js'
 import { TokenEngine } from './tokens/engine.js'
 import { limitsHandlers } from './handlers/limits.js'
-import { LimitsProbe } from './limits/probe.js'
+import { lazyLimitsProbe } from './lazy/limits.js'
 import { rotationHandlers } from './handlers/rotation.js'
 import { settingsHandlers } from './handlers/settings.js'
 import { gatewayHandlers } from './handlers/gateway.js'
-import { Gateway } from './gateway/index.js'
+import { lazyGateway } from './lazy/gateway.js'
+import { spawnLazily } from './lazy/spawn.js'
 import { ReportIntake } from './rotation/report.js'
 import { RotationSelector } from './rotation/selector.js'
 import { forceState } from './rotation/force.js'
 import { RotationService } from './rotation/service.js'
 import { SettingsService } from './settings/service.js'
 import { readSettings } from './settings/read.js'
-import { proxiedFetch } from './net/proxy.js'
+import { outboundFetch } from './lazy/outbound.js'
 import { KeepAlive } from './tokens/keepalive.js'
 import { RefreshNow } from './tokens/refresh-now.js'
 import { StatusReport } from './status/status.js'
@@ -37,7 +38,6 @@ import { createDispatcher, type Handlers } from './server/dispatch.js'
 import { SocketServer } from './server/socket-server.js'
 import { nodeFs, type StoreFs } from './store/fs.js'
 import type { SpawnFn } from './codex/lock.js'
-import { spawn } from 'node:child_process'
 import { AccountStore } from './store/store.js'
 import { PACKAGE_VERSION } from '../protocol/version.js'
 import { usageHandlers } from './handlers/usage.js'
@@ -99,12 +99,12 @@ export async function startApp(deps: AppDeps): Promise<App> {
   // The one fetch every outbound call uses, wrapped once here so the call sites stay proxy-unaware.
   const net =
     deps.fetch ??
-    proxiedFetch({
+    (await outboundFetch({
       env: config.env,
       setting: () => readSettings(store.data).proxy,
       logger,
       direct: fetch,
-    })
+    }))
   const oauth = createOAuthClient({ issuer: config.issuer, fetch: net, clock, logger })
   const refresher = new Refresher({ store, oauth, bus, clock, logger })
   const selector = new RotationSelector({
@@ -122,16 +122,16 @@ export async function startApp(deps: AppDeps): Promise<App> {
     clock,
     logger,
     fs,
-    spawn: deps.spawn ?? spawn,
+    spawn: deps.spawn ?? spawnLazily,
   })
-  const logins = createLoginManager(config, { oauth, accounts, fetch: net, clock, logger })
+  const logins = lazyLogins(config, { oauth, accounts, fetch: net, clock, logger })
   const settings = new SettingsService({ store, bus, clock, pinActive: (d, now) => forceState(d, now).active })
   // New keep-alive intervals take effect now, not at the next account event.
   settings.onChange(() => {
     if (!deps.noKeepAlive) keepAlive.reschedule()
   })
   const intake = new ReportIntake({ store, refresher, bus, clock, logger })
-  const limitsProbe = new LimitsProbe({
+  const limitsProbe = lazyLimitsProbe({
     store,
     refresher,
     bus,
@@ -172,7 +172,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     port: () => config.dashboardPort ?? settings.get().dashboardPort,
     ...(deps.dashboardStaticDir ? { staticDir: deps.dashboardStaticDir } : {}),
   })
-  const gateway = new Gateway({
+  const gateway = lazyGateway({
     secretFile: config.gatewaySecretFile,
     chatgptBase: config.chatgptBaseUrl,
     forced: config.gatewayForced,

@@ -9,11 +9,11 @@ import type { TokenEngine } from '../tokens/engine.js'
 import type { KeepAlive } from '../tokens/keepalive.js'
 import type { Refresher } from '../tokens/refresher.js'
 import type { CodexSync } from '../codex/sync.js'
-import type { LoginManager } from '../auth/login-manager.js'
+import type { Logins } from '../lazy/logins.js'
 import type { RotationService } from '../rotation/service.js'
 import type { SettingsService } from '../settings/service.js'
-import type { LimitsProbe } from '../limits/probe.js'
-import type { Gateway } from '../gateway/index.js'
+import type { Limits } from '../lazy/limits.js'
+import type { GatewayControl } from '../lazy/gateway.js'
 import type { UsageService } from '../usage/service.js'
 import type { StatusReport } from '../status/status.js'
 import type { RefreshNow } from '../tokens/refresh-now.js'
@@ -37,16 +37,16 @@ export interface Components {
   /** Codex auth.json: adopt, write back, switch (codex.*). */
   codex: CodexSync
   /** Browser and device sign-in (login.*). */
-  logins: LoginManager
+  logins: Logins
   /** Health intake for backend answers other than 401 (rotation replaces the default). */
   report(params: ParsedParamsOf<'token.report'>): Promise<ReportResult>
   /** rotation.*: strategy, force mode, the candidate order. */
   rotation: RotationService
   settings: SettingsService
   /** The local gateway for the Codex CLI (gateway.status). */
-  gateway: Gateway
+  gateway: GatewayControl
   /** limits.refresh / limits.stop: the usage-endpoint probe queue. */
-  limitsProbe: LimitsProbe
+  limitsProbe: Limits
   /** usage.get: history, runway. */
   usage: UsageService
   /** The local web dashboard (dashboard.open): off until first asked for. */

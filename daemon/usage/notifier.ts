@@ -1,4 +1,3 @@
-import { spawn as nodeSpawn } from 'node:child_process'
 import { alertEventSchema, describeAlert, notifierCommand, notifierEnv } from '../../protocol/alerts.js'
 import type { DaemonEvent } from '../../protocol/events.js'
 import type { Logger } from '../deps.js'
@@ -8,16 +7,19 @@ export type NotifySpawn = (command: string, args: string[]) => Promise<boolean>
 
 export function nodeNotifySpawn(env: Record<string, string | undefined>): NotifySpawn {
   const childEnv = notifierEnv(env)
-  return (command, args) =>
-    new Promise((resolve) => {
+  return async (command, args) => {
+    // child_process is loaded by the first notification, not with the daemon.
+    const { spawn } = await import('node:child_process')
+    return new Promise((resolve) => {
       try {
-        const child = nodeSpawn(command, args, { stdio: 'ignore', env: childEnv, cwd: '/' })
+        const child = spawn(command, args, { stdio: 'ignore', env: childEnv, cwd: '/' })
         child.once('error', (err: NodeJS.ErrnoException) => resolve(err.code !== 'ENOENT'))
         child.once('spawn', () => resolve(true))
       } catch {
         resolve(false)
       }
     })
+  }
 }
 
 /**

@@ -3,10 +3,8 @@ import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { DashboardOpen } from '../../protocol/methods.js'
 import type { Clock, Logger } from '../deps.js'
 import type { CallContext } from '../server/dispatch.js'
-import { WebServer } from './http-server.js'
-import { SignIn } from './sign-in.js'
-import { findStaticDir, loadStaticFiles } from './static-files.js'
-import { servedOverHttp } from './transports.js'
+import type { WebServer } from './http-server.js'
+import type { SignIn } from './sign-in.js'
 
 export interface DashboardDeps {
   clock: Clock
@@ -69,6 +67,13 @@ export class Dashboard {
 
   private async listen(): Promise<void> {
     const port = this.deps.port()
+    // The HTTP server and the page are loaded by the first start, not with the daemon (off until asked for).
+    const [{ WebServer }, { SignIn }, { findStaticDir, loadStaticFiles }, { servedOverHttp }] = await Promise.all([
+      import('./http-server.js'),
+      import('./sign-in.js'),
+      import('./static-files.js'),
+      import('./transports.js'),
+    ])
     const files = await loadStaticFiles(this.deps.staticDir ?? findStaticDir())
     const signIn = new SignIn(this.deps.clock)
     const server = new WebServer({
