@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { DecryptError, decrypt, encrypt, envelopeSchema, type KeyCache } from './crypto.js'
+import type { FileBytes } from './fs.js'
 import { migrate, type Migration } from './migrate.js'
 import { CURRENT_STORE_VERSION, storeSchema, type StoreData } from './schema.js'
 
@@ -27,15 +28,15 @@ export function encode(data: StoreData): string {
   return `${JSON.stringify(data, null, 2)}\n`
 }
 
-export async function encodeAtRest(
-  data: StoreData,
+/** The file's bytes (StoreText's, equal to encode()) in the form kept at rest. */
+export async function bytesAtRest(
+  bytes: FileBytes,
   keys: KeyCache | undefined,
   salt: Buffer | undefined,
-): Promise<Buffer> {
-  const text = encode(data)
-  if (!keys || !salt) return Buffer.from(text, 'utf8')
-  const envelope = encrypt(text, await keys.key(salt), salt, CURRENT_STORE_VERSION)
-  return Buffer.from(`${JSON.stringify(envelope, null, 2)}\n`, 'utf8')
+): Promise<FileBytes> {
+  if (!keys || !salt) return bytes
+  const envelope = encrypt(Buffer.concat(bytes).toString('utf8'), await keys.key(salt), salt, CURRENT_STORE_VERSION)
+  return [Buffer.from(`${JSON.stringify(envelope, null, 2)}\n`, 'utf8')]
 }
 
 /**
@@ -61,12 +62,13 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-/** Paths and codes only: zod messages can echo the offending value. */
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.code}`)
-    .join('; ')
+/** Paths and codes only: zod messages can echo the offending value. `at` is where the checked value sits. */
+export function describeIssues(error: z.ZodError, at: readonly PropertyKey[] = []): string[] {
+  return error.issues.map((i) => `${[...at, ...i.path].map(String).join('.') || '(root)'}: ${i.code}`)
+}
+
+function describe(error: z.ZodError): string {
+  return describeIssues(error).slice(0, 5).join('; ')
 }
 
 export async function decode(bytes: Buffer, keys: KeyCache | undefined): Promise<Decoded> {
@@ -77,8 +79,7 @@ export async function decode(bytes: Buffer, keys: KeyCache | undefined): Promise
   let salt: Buffer | undefined
   if (typeof value === 'object' && value !== null && (value as { encrypted?: unknown }).encrypted === true) {
     const envelope = envelopeSchema.safeParse(value)
-    if (!envelope.success)
-      return { kind: 'corrupt', reason: `bad encrypted envelope: ${describeIssues(envelope.error)}` }
+    if (!envelope.success) return { kind: 'corrupt', reason: `bad encrypted envelope: ${describe(envelope.error)}` }
     if (!keys) return { kind: 'locked' }
     encrypted = true
     salt = Buffer.from(envelope.data.salt, 'base64')
@@ -96,11 +97,6 @@ export async function decode(bytes: Buffer, keys: KeyCache | undefined): Promise
   const migrated = migrate(value)
   if (migrated.newerVersion !== undefined) return { kind: 'newer', version: migrated.newerVersion }
   const parsed = storeSchema.safeParse(migrated.value)
-  if (!parsed.success) return { kind: 'corrupt', reason: `schema: ${describeIssues(parsed.error)}` }
+  if (!parsed.success) return { kind: 'corrupt', reason: `schema: ${describe(parsed.error)}` }
   return { kind: 'ok', data: parsed.data, encrypted, salt, migratedFrom: migrated.from }
-}
-
-export function describeInvalid(data: StoreData): string | undefined {
-  const parsed = storeSchema.safeParse(data)
-  return parsed.success ? undefined : describeIssues(parsed.error)
 }

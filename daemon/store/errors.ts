@@ -1,6 +1,9 @@
+import { ErrorCode, RpcError } from '../../protocol/errors.js'
+import type { Logger } from '../deps.js'
+
 /**
- * Errors the store throws at open. Each message is meant for a human at a
- * terminal (the daemon prints it and exits) and never holds a secret.
+ * Errors the store throws: at open, each message is meant for a human at a terminal
+ * (the daemon prints it and exits); none ever holds a secret.
  */
 
 /** Another process holds the store lock: a second daemon must not start. */
@@ -50,4 +53,19 @@ export class StoreVersionError extends Error {
     this.name = 'StoreVersionError'
     this.version = version
   }
+}
+
+/**
+ * The one place a failed write becomes STORE_UNAVAILABLE: the cause (a path
+ * and an errno, never a token) goes to the log, the caller gets the code.
+ */
+export function storeUnavailable(logger: Logger, path: string, err: unknown): RpcError {
+  logger.error('could not write the account store', {
+    path,
+    error: err instanceof Error ? err.message : String(err),
+  })
+  return new RpcError(
+    ErrorCode.STORE_UNAVAILABLE,
+    'the account store could not be written (disk full or read-only?); see the daemon log',
+  )
 }

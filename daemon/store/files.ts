@@ -1,9 +1,9 @@
 import type { Clock, Logger } from '../deps.js'
-import { encodeAtRest, sealAtRest } from './codec.js'
+import { bytesAtRest, sealAtRest } from './codec.js'
 import type { KeyCache } from './crypto.js'
-import { AtomicWriter, exists, type StoreFs } from './fs.js'
+import { AtomicWriter, exists, type FileBytes, type StoreFs } from './fs.js'
 import type { Loaded } from './load.js'
-import type { StoreData } from './schema.js'
+import { Spares } from './spares.js'
 
 export interface StoreFilesDeps {
   path: string
@@ -22,41 +22,78 @@ export interface StoreFilesDeps {
  */
 export class StoreFiles {
   private readonly writer: AtomicWriter
+  private readonly spares: Spares
+  /** The bytes this process last wrote to `.lkg` (undefined when unknown: at start, after a failure). */
+  private lkgHolds: FileBytes | undefined
+  /** Whether `.bak` is a file this process wrote (so in the form it writes, and safe to keep as a spare). */
+  private bakOurs = false
 
   constructor(private readonly deps: StoreFilesDeps) {
     this.writer = new AtomicWriter(deps.fs)
+    this.spares = new Spares(deps.fs, () => this.writer.tempFor(deps.path))
   }
 
-  encode(data: StoreData): Promise<Buffer> {
-    return encodeAtRest(data, this.deps.keys, this.deps.salt)
+  /** Removes the spare files (store close). */
+  close(): Promise<void> {
+    return this.spares.clear()
+  }
+
+  /** File bytes (StoreText.prepare) in the form kept at rest. */
+  seal(bytes: FileBytes): Promise<FileBytes> {
+    return bytesAtRest(bytes, this.deps.keys, this.deps.salt)
   }
 
   /**
    * The store file first: a refreshed pair exists nowhere else until this fsync
    * (the old refresh token is spent), so nothing is written before it. The
-   * backup (`previous`, the file being replaced) and the last-known-good copy follow.
-   * Returns the bytes now on disk.
+   * backup (`previous`, the file being replaced; undefined when there was none) and the
+   * last-known-good copy follow. Returns the bytes now on disk.
    */
-  async write(next: StoreData, previous: Buffer | undefined): Promise<Buffer> {
-    const { path, logger } = this.deps
-    const bytes = await this.encode(next)
-    await this.writer.write(path, bytes)
+  async write(next: FileBytes, previous: FileBytes | (() => Promise<FileBytes>) | undefined): Promise<FileBytes> {
+    const bytes = await this.seal(next)
+    // `previous` as bytes: the file being replaced is in our form (see keepReplaced).
+    await this.writer.write(this.deps.path, bytes, { spares: this.spares, keepReplaced: Array.isArray(previous) })
     this.deps.onDurable?.()
-    for (const [copy, content] of [
-      [`${path}.bak`, previous],
-      [`${path}.lkg`, bytes],
-    ] as const) {
-      if (!content) continue
+    if (previous) await this.keepBackup(previous)
+    if (await this.copy(`${this.deps.path}.lkg`, () => Promise.resolve(bytes), false)) this.lkgHolds = bytes
+    return bytes
+  }
+
+  /**
+   * `.bak` is the file just replaced. When `.lkg` holds exactly those bytes (we wrote them
+   * there last time), renaming it over `.bak` makes that copy without writing it again; the
+   * fresh `.lkg` follows. Every name points at a complete, fsync'd file at every instant, so a
+   * crash between the steps leaves older copies or a missing `.lkg`, never a bad one.
+   */
+  private async keepBackup(previous: FileBytes | (() => Promise<FileBytes>)): Promise<void> {
+    const { path, fs } = this.deps
+    const held = this.lkgHolds
+    this.lkgHolds = undefined
+    if (held !== undefined && held === previous) {
       try {
-        // A recovery copy: its rename is made durable by the next write's directory sync
-        // (a crash before that leaves the older copy, which is still valid).
-        await this.writer.write(copy, content, { syncDir: false })
-      } catch (err) {
-        // The store itself is durable; a stale copy only weakens recovery.
-        logger.warn(`could not write ${copy}: ${(err as Error).message}`)
+        if (this.bakOurs) await this.spares.keep(`${path}.bak`)
+        await fs.rename(`${path}.lkg`, `${path}.bak`)
+        this.bakOurs = true
+        return
+      } catch {
+        // .lkg went missing (removed by hand?): write the backup out instead.
       }
     }
-    return bytes
+    const bytes = typeof previous === 'function' ? previous : () => Promise.resolve(previous)
+    this.bakOurs = (await this.copy(`${path}.bak`, bytes, this.bakOurs)) || this.bakOurs
+  }
+
+  /** True once written. Never throws: the store file is durable already, a stale copy only weakens recovery. */
+  private async copy(target: string, bytes: () => Promise<FileBytes>, keepReplaced: boolean): Promise<boolean> {
+    try {
+      // A recovery copy: its rename is made durable by the next write's directory sync
+      // (a crash before that leaves the older copy, which is still valid).
+      await this.writer.write(target, await bytes(), { syncDir: false, spares: this.spares, keepReplaced })
+      return true
+    } catch (err) {
+      this.deps.logger.warn(`could not write ${target}: ${(err as Error).message}`)
+      return false
+    }
   }
 
   /** Keeps the original of a migrated store beside it; with a passphrase sealed too, as it holds the same tokens. */

@@ -2,6 +2,7 @@ import * as fsp from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { APP } from '../../protocol/paths.js'
 import type { Logger } from '../deps.js'
+import type { Spares } from './spares.js'
 
 /**
  * The file-system calls the store makes, as a seam: tests run as root, so a
@@ -9,10 +10,31 @@ import type { Logger } from '../deps.js'
  */
 export type StoreFs = Pick<
   typeof fsp,
-  'open' | 'rename' | 'readFile' | 'unlink' | 'mkdir' | 'chmod' | 'stat' | 'readdir' | 'rmdir'
+  'open' | 'rename' | 'readFile' | 'unlink' | 'mkdir' | 'chmod' | 'stat' | 'readdir' | 'rmdir' | 'link'
 >
 
 export const nodeFs: StoreFs = fsp
+
+/**
+ * A file's bytes as pieces, in order (the store keeps each account's piece from one write to
+ * the next, so no write copies them into one big buffer). Never changed once made.
+ */
+export type FileBytes = readonly Buffer[]
+
+export function byteLength(bytes: FileBytes): number {
+  return bytes.reduce((n, b) => n + b.length, 0)
+}
+
+/** Whether `file` holds exactly `bytes`. */
+export function sameBytes(file: Buffer, bytes: FileBytes): boolean {
+  if (file.length !== byteLength(bytes)) return false
+  let at = 0
+  for (const piece of bytes) {
+    if (!file.subarray(at, at + piece.length).equals(piece)) return false
+    at += piece.length
+  }
+  return true
+}
 
 export const FILE_MODE = 0o600
 export const DIR_MODE = 0o700
@@ -41,6 +63,13 @@ export async function exists(fs: StoreFs, path: string): Promise<boolean> {
   }
 }
 
+function piecesOf(bytes: Uint8Array | string | FileBytes): FileBytes {
+  if (Array.isArray(bytes)) return bytes as FileBytes
+  if (typeof bytes === 'string') return [Buffer.from(bytes, 'utf8')]
+  const view = bytes as Uint8Array
+  return [Buffer.from(view.buffer, view.byteOffset, view.byteLength)]
+}
+
 /** A rename is only durable once the directory entry itself is on disk. */
 export async function syncDir(fs: StoreFs, dir: string): Promise<void> {
   const handle = await fs.open(dir, 'r')
@@ -65,19 +94,32 @@ export class AtomicWriter {
     private readonly pid: number = process.pid,
   ) {}
 
+  /** A fresh temp file name for `target` (the default prefix is `.<target name>.tmp-`). */
+  tempFor(target: string, prefix = `.${basename(target)}.tmp-`): string {
+    return join(dirname(target), `${prefix}${this.pid}-${++this.seq}`)
+  }
+
   /**
    * Writes `bytes` over `target`. `beforeRename` runs once the temp file is durable; when
    * it answers false the target is left alone and write() returns false.
    */
-  async write(target: string, bytes: Uint8Array | string, opts: WriteOptions = {}): Promise<boolean> {
+  async write(target: string, bytes: Uint8Array | string | FileBytes, opts: WriteOptions = {}): Promise<boolean> {
     const dir = dirname(target)
-    const tmp = join(dir, `${opts.tempPrefix ?? `.${basename(target)}.tmp-`}${this.pid}-${++this.seq}`)
-    let handle: fsp.FileHandle | undefined
+    const { spares } = opts
+    const spare = spares?.take()
+    const reused = spare === undefined ? undefined : await this.reopen(spare, spares)
+    const tmp = spare !== undefined && reused ? spare : this.tempFor(target, opts.tempPrefix)
+    let handle = reused?.handle
     try {
-      handle = await this.fs.open(tmp, 'w', FILE_MODE)
+      handle ??= await this.fs.open(tmp, 'w', FILE_MODE)
       // A leftover temp of the same name (pid reuse after a crash) keeps its old mode.
-      await handle.chmod(FILE_MODE)
-      await handle.writeFile(bytes)
+      if (reused?.mode !== FILE_MODE) await handle.chmod(FILE_MODE)
+      const pieces = piecesOf(bytes)
+      const { bytesWritten } = await handle.writev(pieces)
+      // libuv writes all of it or fails; a short write must never be renamed into place.
+      if (bytesWritten !== byteLength(pieces)) throw new Error(`short write to ${tmp}`)
+      // A spare may have been longer: cut what is left of its old content.
+      if (reused && reused.size > bytesWritten) await handle.truncate(bytesWritten)
       await handle.sync()
       await handle.close()
       handle = undefined
@@ -85,14 +127,38 @@ export class AtomicWriter {
         await this.fs.unlink(tmp).catch(() => {})
         return false
       }
+      if (opts.keepReplaced) await spares?.keep(target)
       await this.fs.rename(tmp, target)
     } catch (err) {
       await handle?.close().catch(() => {})
       await this.fs.unlink(tmp).catch(() => {})
       throw err
     }
-    if (opts.syncDir !== false) await syncDir(this.fs, dir)
+    if (opts.syncDir !== false) {
+      await syncDir(this.fs, dir)
+      spares?.synced()
+    }
     return true
+  }
+
+  /** A spare opened for overwriting, or undefined (dropped) when it is not ours alone. */
+  private async reopen(
+    spare: string,
+    spares: Spares | undefined,
+  ): Promise<{ handle: fsp.FileHandle; size: number; mode: number } | undefined> {
+    let handle: fsp.FileHandle | undefined
+    try {
+      handle = await this.fs.open(spare, 'r+')
+      const st = await handle.stat()
+      // A second link (a rename that failed after the spare was linked, a user's hard link)
+      // means the file is still read under another name: never overwrite it.
+      if (st.isFile() && st.nlink === 1) return { handle, size: st.size, mode: st.mode & 0o777 }
+    } catch {
+      // Gone or unreadable: a fresh temp file does the job.
+    }
+    await handle?.close().catch(() => {})
+    await spares?.drop(spare)
+    return undefined
   }
 }
 
@@ -105,6 +171,13 @@ export interface WriteOptions {
    * kept for recovery): the next durable write in the same directory syncs it too.
    */
   syncDir?: boolean
+  /** Overwrite one of these spares instead of a fresh temp file. */
+  spares?: Spares
+  /**
+   * Keep the replaced file as a spare. Only for a file in the form this process writes: a
+   * plaintext file being encrypted must not linger on disk as a spare.
+   */
+  keepReplaced?: boolean
 }
 
 /**

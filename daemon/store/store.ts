@@ -1,17 +1,21 @@
 import { dirname, resolve } from 'node:path'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import type { Timer } from '../deps.js'
-import { decode, describeInvalid } from './codec.js'
 import { KeyCache, newSalt } from './crypto.js'
 import { StoreFiles } from './files.js'
-import { ensureStoreDir, exists, nodeFs, readIfExists, removeStaleTemps, type StoreFs } from './fs.js'
-import { copyOf, ownAccounts } from './own-accounts.js'
+import { storeUnavailable } from './errors.js'
+import { readForeignWrite } from './foreign-write.js'
+import { ensureStoreDir, exists, nodeFs, removeStaleTemps, type FileBytes, type StoreFs } from './fs.js'
+import { clonePlain, draftOf } from './draft.js'
+import { ownAccounts } from './own-accounts.js'
 import { loadStore, type Loaded } from './load.js'
 import { makeSealer, type Sealer } from './sealer.js'
 import { StoreLock } from './lock.js'
 import { SerialQueue } from './serial-queue.js'
 import type { StoreOptions } from './options.js'
-import type { StoreData } from './schema.js'
+import type { Account, StoreData } from './schema.js'
+import { StoreText } from './store-text.js'
+import { trackedView } from './tracked-view.js'
 
 export { StoreEncryptedError, StoreLockedError, StoreVersionError } from './errors.js'
 
@@ -30,12 +34,17 @@ export const TOUCH_DELAY_MS = 5_000
  */
 export class AccountStore {
   private current: StoreData
-  private atRest: Buffer | undefined
+  private atRest: FileBytes | undefined
   private onDisk: boolean
   private readonly queue = new SerialQueue()
   private closed = false
-  /** Touches applied since the snapshot a running write started from. */
-  private touchedDuringWrite: Array<(draft: StoreData) => void> | undefined
+  /**
+   * The state a running write is making durable (it shares unchanged accounts with `current`),
+   * and the touches applied since the snapshot it started from.
+   */
+  private writing: { next: StoreData; touches: Array<(draft: StoreData) => void> } | undefined
+  private readonly text = new StoreText()
+  private touchView: { of: StoreData; view: StoreData } | undefined
   private touchSeq = 0
   private persistedTouchSeq = 0
   private touchTimer: Timer | undefined
@@ -55,7 +64,7 @@ export class AccountStore {
     onDisk: boolean,
   ) {
     this.current = ownAccounts(loaded.data)
-    this.atRest = loaded.atRest
+    this.atRest = loaded.atRest && [loaded.atRest]
     this.onDisk = onDisk
     this.recovered = loaded.recoveredFrom
     this.files = new StoreFiles({
@@ -117,30 +126,27 @@ export class AccountStore {
   }
 
   /**
-   * Runs `mutate` (synchronous) on a deep copy once earlier writes are done,
-   * writes the copy durably, and only then makes it `data`. Rejects, with
-   * `data` unchanged, if the mutator throws or the write fails.
+   * Runs `mutate` (synchronous) on a copy once earlier writes are done, writes the copy
+   * durably, and only then makes it `data`. Rejects, with `data` unchanged, if the mutator
+   * throws or the write fails. The copy is made as the mutator reads (draft.ts). What it
+   * returns is the caller's to read, never to change: an account in it may be in the new state.
    */
   update<T>(mutate: (draft: StoreData) => T): Promise<T> {
     if (this.closed) {
       return Promise.reject(new RpcError(ErrorCode.STORE_UNAVAILABLE, 'the account store is closed (daemon stopping)'))
     }
-    return this.enqueue(async () => {
-      const apply = (): { draft: StoreData; result: T } => {
-        const draft = copyOf(this.current)
-        const result = mutate(draft)
-        // Changes made after an await would miss the write: mutators must be synchronous.
-        if (result instanceof Promise) {
-          result.catch(() => {})
-          throw new Error('AccountStore.update(): the mutator must be synchronous')
-        }
-        return { draft, result }
-      }
-      let next = apply()
+    return this.queue.run(async () => {
       // Another writer's change is reloaded and this change applied on top of it, never over it.
-      if (await this.adoptForeignWrite()) next = apply()
-      await this.commit(next.draft)
-      return next.result
+      await this.adoptForeignWrite()
+      const draft = draftOf(this.current)
+      const result = mutate(draft.data)
+      // Changes made after an await would miss the write: mutators must be synchronous.
+      if (result instanceof Promise) {
+        result.catch(() => {})
+        throw new Error('AccountStore.update(): the mutator must be synchronous')
+      }
+      await this.commit(draft.finish())
+      return result
     })
   }
 
@@ -155,11 +161,11 @@ export class AccountStore {
       this.opts.logger.warn(`ignored a usage update after the store ${this.path} was closed`)
       return
     }
-    mutate(this.current)
+    mutate(this.viewOfCurrent())
     if (kind === 'state') this.rev++
     this.touchSeq++
     // A write in flight started from an older snapshot: replay this on its result.
-    this.touchedDuringWrite?.push(mutate)
+    this.writing?.touches.push(mutate)
     if (!this.touchTimer) {
       this.touchTimer = this.opts.clock.setTimeout(() => {
         this.touchTimer = undefined
@@ -187,21 +193,35 @@ export class AccountStore {
     this.closed = true
     try {
       await this.flush()
+      await this.files.close()
     } finally {
       await this.lock?.release()
     }
   }
 
-  private enqueue<T>(job: () => Promise<T>): Promise<T> {
-    return this.queue.run(job)
+  /**
+   * `current` for an in-place change: an account it reads is forgotten by the text cache, and
+   * one that the running write shares with `current` is copied there first, so the change made
+   * here and its replay on that write's result (commit()) land once each, not twice on one object.
+   */
+  private viewOfCurrent(): StoreData {
+    if (this.touchView?.of !== this.current) {
+      const view = trackedView(this.current, (alias: string, account: Account) => {
+        this.text.forget(account)
+        const writing = this.writing?.next.accounts
+        if (writing?.[alias] === account) writing[alias] = clonePlain(account)
+      })
+      this.touchView = { of: this.current, view }
+    }
+    return this.touchView.view
   }
 
   private writeTouches(): Promise<void> {
-    return this.enqueue(async () => {
+    return this.queue.run(async () => {
       if (this.persistedTouchSeq === this.touchSeq) return
       try {
         await this.adoptForeignWrite()
-        await this.commit(copyOf(this.current))
+        await this.commit(draftOf(this.current).finish())
       } catch (err) {
         this.opts.logger.warn(`usage counters not written to ${this.path}; the next write retries`)
         throw err
@@ -211,81 +231,60 @@ export class AccountStore {
 
   /**
    * After the lock was lost and taken back (the daemon was suspended, the clock
-   * jumped), someone else may have written the store meanwhile: compare the file
-   * with what we last wrote, and if it changed, reload it (true). Without the lock
-   * nothing is written at all. Invariant 17 of docs/architecture.md.
+   * jumped), someone else may have written the store meanwhile: if the file is not
+   * what we last wrote, reload it. Without the lock nothing is written at all.
    */
-  private async adoptForeignWrite(): Promise<boolean> {
+  private async adoptForeignWrite(): Promise<void> {
     if (this.lock && !this.lock.held) {
       throw new Error(`not writing ${this.path}: this process lost the store lock to another one (see the log above)`)
     }
-    if (!this.lockRetaken) return false
+    if (!this.lockRetaken) return
     this.lockRetaken = false
-    const bytes = await readIfExists(this.opts.fs, this.path)
-    if (!bytes || (this.atRest && bytes.equals(this.atRest))) return false
-    const decoded = await decode(bytes, this.keys)
-    if (decoded.kind !== 'ok') {
-      throw new Error(
-        `not writing ${this.path}: another process changed it while we had lost the lock, and it does not load (${decoded.kind})`,
-      )
-    }
-    this.current = ownAccounts(decoded.data)
-    this.atRest = decoded.encrypted === Boolean(this.keys) ? bytes : undefined
+    const foreign = await readForeignWrite(this.opts.fs, this.path, this.atRest, this.keys)
+    if (!foreign) return
+    this.current = foreign.data
+    this.atRest = foreign.atRest
     this.opts.logger.error(
       `the store ${this.path} was changed by another process while this daemon had lost its lock; reloaded that version, changes since are applied on top of it (unsaved usage counters may be lost)`,
     )
-    return true
   }
 
   /** Writes `next`; only once it is durable does it become the in-memory state. */
   private async commit(next: StoreData): Promise<void> {
     // A mutator may have replaced the map wholesale.
     if (Object.getPrototypeOf(next.accounts) !== null) ownAccounts(next)
-    const invalid = describeInvalid(next)
-    if (invalid) throw new Error(`refusing to write an invalid store (${invalid})`)
+    const prepared = this.text.prepare(next)
+    if (!prepared.ok) throw new Error(`refusing to write an invalid store (${prepared.invalid})`)
     const seq = this.touchSeq
-    this.touchedDuringWrite = []
+    const writing: NonNullable<typeof this.writing> = { next, touches: [] }
+    this.writing = writing
     try {
       try {
-        await this.persist(next)
+        await this.persist(prepared.bytes)
       } catch (err) {
-        throw this.unavailable(err)
+        throw storeUnavailable(this.opts.logger, this.path, err)
       }
-      for (const replay of this.touchedDuringWrite) {
+      const view = trackedView(next, (_alias, account) => this.text.forget(account))
+      for (const replay of writing.touches) {
         // The write is durable: a counter whose account this update removed must not undo that.
         try {
-          replay(next)
+          replay(view)
         } catch {
           // A replay that no longer applies (its account is gone) is dropped, not an error.
         }
       }
     } finally {
-      this.touchedDuringWrite = undefined
+      this.writing = undefined
     }
     this.current = next
     this.rev++
     this.persistedTouchSeq = seq
   }
 
-  /**
-   * The one place a failed write becomes STORE_UNAVAILABLE: the cause (a path
-   * and an errno, never a token) goes to the log, the caller gets the code.
-   */
-  private unavailable(err: unknown): RpcError {
-    this.opts.logger.error('could not write the account store', {
-      path: this.path,
-      error: err instanceof Error ? err.message : String(err),
-    })
-    return new RpcError(
-      ErrorCode.STORE_UNAVAILABLE,
-      'the account store could not be written (disk full or read-only?); see the daemon log',
-    )
-  }
-
-  private async persist(next: StoreData): Promise<void> {
+  private async persist(bytes: FileBytes): Promise<void> {
     // The file we are about to replace, in the form we write (never plaintext with a passphrase).
-    const previous = this.onDisk ? (this.atRest ?? (await this.files.encode(this.current))) : undefined
-    this.atRest = await this.files.write(next, previous)
+    const previous = this.onDisk ? (this.atRest ?? (() => this.files.seal(this.text.bytesOf(this.current)))) : undefined
+    this.atRest = await this.files.write(bytes, previous)
     this.onDisk = true
   }
 
@@ -294,5 +293,6 @@ export class AccountStore {
     if (loaded.rewrite === 'encrypt') this.opts.logger.info(`encrypting ${this.path} at rest`)
     // Write the recovered/migrated state now, so the next start reads a good file.
     if (loaded.rewrite) await this.update(() => {})
+    else this.text.prime(this.current)
   }
 }
