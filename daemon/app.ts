@@ -96,15 +96,9 @@ export async function startApp(deps: AppDeps): Promise<App> {
     fs,
   })
   const bus = new EventBus(clock)
+  const outbound = { env: config.env, setting: () => readSettings(store.data).proxy, logger, direct: fetch }
   // The one fetch every outbound call uses, wrapped once here so the call sites stay proxy-unaware.
-  const net =
-    deps.fetch ??
-    (await outboundFetch({
-      env: config.env,
-      setting: () => readSettings(store.data).proxy,
-      logger,
-      direct: fetch,
-    }))
+  const net = deps.fetch ?? (await outboundFetch(outbound))
   const oauth = createOAuthClient({ issuer: config.issuer, fetch: net, clock, logger })
   const refresher = new Refresher({ store, oauth, bus, clock, logger })
   const selector = new RotationSelector({
@@ -172,16 +166,23 @@ export async function startApp(deps: AppDeps): Promise<App> {
     port: () => config.dashboardPort ?? settings.get().dashboardPort,
     ...(deps.dashboardStaticDir ? { staticDir: deps.dashboardStaticDir } : {}),
   })
+  // Every answer a client reports, the plugin's or the gateway's, reaches the usage history too.
+  const report: Components['report'] = async (p) => {
+    const answer = await intake.report(p)
+    usage.service.recordReport(p, answer)
+    return answer
+  }
   const gateway = lazyGateway({
     secretFile: config.gatewaySecretFile,
     chatgptBase: config.chatgptBaseUrl,
     forced: config.gatewayForced,
     tokens,
-    report: (p) => intake.report(p),
+    report,
     rotation,
     store,
     refresher,
     fetch: net,
+    ...(deps.fetch ? {} : { outbound }),
     clock,
     logger,
   })
@@ -200,11 +201,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     refreshNow: new RefreshNow({ store, refresher }),
     status,
     keepAlive,
-    report: async (p) => {
-      const answer = await intake.report(p)
-      usage.service.recordReport(p, answer)
-      return answer
-    },
+    report,
     rotation,
     gateway,
     settings,

@@ -7,6 +7,18 @@ import type { StoreData } from '../store/schema.js'
  * that key rather than taking the daemon down.
  */
 export function readSettings(data: StoreData): Settings {
+  // Read on hot paths (every outbound call asks for the proxy): validated once per stored
+  // version. Every change to the settings is a new object (store updates copy what they change).
+  const key = data.settings
+  if (key && last?.settings === key && last.strategy === data.rotationStrategy) return last.value
+  const value = Object.freeze(compute(data))
+  if (key) last = { settings: key, strategy: data.rotationStrategy, value }
+  return value
+}
+
+let last: { settings: object; strategy: unknown; value: Settings } | undefined
+
+function compute(data: StoreData): Settings {
   const stored = (data.settings ?? {}) as Record<string, unknown>
   const merged: Record<string, unknown> = { ...DEFAULT_SETTINGS }
   for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[]) {

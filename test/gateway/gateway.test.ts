@@ -50,6 +50,25 @@ describe('the gateway for the Codex CLI (in-process daemon, fake backend)', () =
     expect((await g.pair.app.client.call('accounts.get', { alias: first })).health).toBe('rate_limited')
   })
 
+  it("counts the gateway's turns in the usage history, the 429 that moved it on included", async () => {
+    g = await startGatewayHarness()
+    const { order } = await g.pair.app.client.call('rotation.get', {})
+    const first = order[0].alias
+    const second = first === 'a' ? 'b' : 'a'
+    g.backend.setBehavior(`acct-${first}`, { status: 429 })
+    const res = await g.call('/codex/responses', {
+      method: 'POST',
+      headers: codexHeaders,
+      body: JSON.stringify(codexBody()),
+    })
+    await res.text()
+    const usage = await g.pair.app.client.call('usage.get', { since: 0 })
+    const totals = new Map(usage.accounts.map((a) => [a.alias, a.totals]))
+    expect(totals.get(first)?.status['429']).toBe(1)
+    expect(totals.get(second)?.status['2xx']).toBe(1)
+    expect(usage.pool.totals.requests).toBe(2)
+  })
+
   it('with every account limited, answers one 429 usage_limit_reached with the earliest reset', async () => {
     g = await startGatewayHarness()
     const soon = Math.floor(Date.now() / 1000) + 600
