@@ -8,6 +8,7 @@ import { cleanup, makeDirs } from '../test/helpers/daemon.js'
 import { benchDaemonCommand, idleProfile, rssMb, spawnBenchDaemon } from './daemon-proc.js'
 import { load, printTable, type Stats } from './stats.js'
 import { placementLabel } from './placement.js'
+import { WARM_UP_CALLS } from './daemon-bench.js'
 
 /** A store of `n` accounts the fake issuer knows, freshly refreshed, so keep-alive stays asleep. */
 export function seedStore(file: string, issuer: FakeIssuer, n: number): void {
@@ -49,7 +50,7 @@ async function scaleOne(n: number, quick: boolean): Promise<ScaleRow> {
       const idle = await idleProfile(daemon.pid, quick ? 3000 : 10_000)
       const c = await daemon.connect()
       const calls = quick ? 500 : 3000
-      await load(1, 100, () => c.call('token.get', {})) // warm-up
+      await load(1, WARM_UP_CALLS, () => c.call('token.get', {}))
       const get = await load(1, calls, () => c.call('token.get', {}))
       const adds = quick ? 10 : 30
       // Like token.get, writes are timed once warm: the first few after a start are the JIT's
