@@ -14,6 +14,7 @@ import {
   type UpsertResult,
 } from './upsert.js'
 import { toView } from './view.js'
+import { peekAccounts } from '../store/draft.js'
 
 export interface AccountServiceDeps {
   store: AccountStore
@@ -79,7 +80,7 @@ export class AccountService {
     await this.store.update((d) => {
       const acc = requireAccount(d, alias)
       if (!enabled && acc.enabled !== false) {
-        const others = Object.entries(d.accounts).filter(([a, x]) => a !== alias && x.enabled !== false)
+        const others = Object.entries(peekAccounts(d)).filter(([a, x]) => a !== alias && x.enabled !== false)
         if (others.length === 0) {
           throw new RpcError(ErrorCode.CONFLICT, `${alias} is the last enabled account; enable another one first`, {
             alias,

@@ -1,5 +1,6 @@
 import { identityFromTokens, isNewerToken, sameIdentity, type TokenIdentity } from '../auth/jwt.js'
 import { applyGrant } from '../store/account-state.js'
+import { peekAccounts } from '../store/draft.js'
 import type { Account, StoreData } from '../store/schema.js'
 import { buildAlias } from './alias.js'
 
@@ -23,7 +24,8 @@ export class AliasConflictError extends Error {}
 export class NotChatGptTokenError extends Error {}
 
 export function findByIdentity(data: StoreData, identity: TokenIdentity): string | undefined {
-  for (const [alias, acc] of Object.entries(data.accounts)) {
+  // Read-only: scanning a draft must not copy every account of the pool.
+  for (const [alias, acc] of Object.entries(peekAccounts(data))) {
     const known = { accountId: acc.accountId, userId: acc.userId, accountUserId: acc.accountUserId, email: acc.email }
     if (sameIdentity(known, identity)) return alias
   }

@@ -17,6 +17,19 @@ export interface Draft {
 
 type Accounts = StoreData['accounts']
 
+/** Each live draft's map behind its proxy, for peekAccounts(). */
+const views = new WeakMap<object, Accounts>()
+
+/**
+ * The accounts of `data` to read only, without copying: a scan of a draft (find the account
+ * with this identity) would otherwise copy, and afterwards compare, every account it passes.
+ * Accounts the mutator already read are its copies; the rest are the current state's objects,
+ * which must not be changed. For anything that is not a draft, `data.accounts` itself.
+ */
+export function peekAccounts(data: StoreData): Readonly<Record<string, Readonly<Account>>> {
+  return views.get(data.accounts) ?? data.accounts
+}
+
 export function draftOf(current: StoreData): Draft {
   const data = copyTopLevel(current)
   const map: Accounts = Object.assign(Object.create(null) as Accounts, current.accounts)
@@ -34,6 +47,7 @@ export function draftOf(current: StoreData): Draft {
     },
   })
   data.accounts = proxy
+  views.set(proxy, map)
   return {
     data,
     finish() {

@@ -47,6 +47,8 @@ export class KeepAlive {
   /** When keep-alive itself last asked the issuer for each alias (this process only). */
   private readonly triedAt = new Map<string, number>()
   private readonly issuedAtByAlias = new Map<string, { token: string; iat: number | undefined }>()
+  /** Every store change reschedules over the whole pool: parse each `lastRefresh` once. */
+  private readonly lastRefreshByAlias = new Map<string, { text: string; ms: number }>()
   private offBus: (() => void) | undefined
 
   private readonly store: AccountStore
@@ -91,7 +93,7 @@ export class KeepAlive {
     const held = this.heldOff.get(alias)
     if (held && held.until > this.clock.now()) return held.until
     const s = settings ?? readSettings(this.store.data)
-    const last = a.lastRefresh ? Date.parse(a.lastRefresh) : NaN
+    const last = a.lastRefresh ? this.parsedLastRefresh(alias, a.lastRefresh) : NaN
     if (!Number.isFinite(last)) return this.clock.now() // never refreshed by us: learn its state now
     // The token's age is its own (`iat`), not the time it reached the store: a token
     // added from stdin, a legacy store or another tool may be days old already.
@@ -108,6 +110,14 @@ export class KeepAlive {
     // one whose `iat` is old (a skewed or confused issuer): our own last try counts too.
     const gap = lifetime > 0 ? Math.min(MIN_GAP_MS, lifetime / 2) : MIN_GAP_MS
     return Math.max(due, since + gap, (this.triedAt.get(alias) ?? -Infinity) + MIN_GAP_MS)
+  }
+
+  private parsedLastRefresh(alias: string, text: string): number {
+    const known = this.lastRefreshByAlias.get(alias)
+    if (known?.text === text) return known.ms
+    const ms = Date.parse(text)
+    this.lastRefreshByAlias.set(alias, { text, ms })
+    return ms
   }
 
   private issuedAt(alias: string, token: string): number | undefined {
@@ -133,6 +143,7 @@ export class KeepAlive {
     this.timer = undefined
     this.timerAt = undefined
     const settings = readSettings(this.store.data)
+    this.forgetRemoved()
     let at = Infinity
     for (const [alias, a] of Object.entries(this.store.data.accounts)) {
       const due = this.dueAt(alias, a, settings)
@@ -144,6 +155,16 @@ export class KeepAlive {
     this.timerAt = now + delay
     this.timer = this.clock.setTimeout(() => void (this.current = this.tick()), delay)
     this.timer.unref?.()
+  }
+
+  /** Per-alias memos of accounts removed since: dropped once they outnumber the pool's. */
+  private forgetRemoved(): void {
+    const accounts = this.store.data.accounts
+    const limit = Object.keys(accounts).length + 64
+    for (const memo of [this.issuedAtByAlias, this.lastRefreshByAlias, this.jitterByAlias]) {
+      if (memo.size <= limit) continue
+      for (const alias of memo.keys()) if (!Object.hasOwn(accounts, alias)) memo.delete(alias)
+    }
   }
 
   /** Resolves when the refresh pass under way (if any) has finished and re-armed the timer. */
