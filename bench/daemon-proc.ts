@@ -77,9 +77,15 @@ export function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN
 }
 
-export function cpuTicks(pid: number): number {
+/** utime and stime of a process, in clock ticks (100/s). */
+export function cpuTimes(pid: number): { user: number; sys: number } {
   const f = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')
-  return Number(f[11]) + Number(f[12]) // utime + stime, in clock ticks (100/s)
+  return { user: Number(f[11]), sys: Number(f[12]) }
+}
+
+export function cpuTicks(pid: number): number {
+  const { user, sys } = cpuTimes(pid)
+  return user + sys
 }
 
 /** Context switches of every thread of `pid`: each is a wake-up (or a preemption, rare when idle). */

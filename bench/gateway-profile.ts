@@ -6,18 +6,13 @@
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { claimsFor, mintJwt } from '../test/fakes/jwt.js'
 import { cleanup, makeDirs } from '../test/helpers/daemon.js'
-import { spawnBenchDaemon } from './daemon-proc.js'
-import { printTable } from './stats.js'
-
-interface ProfileNode {
-  callFrame: { functionName: string; url: string; lineNumber: number }
-  hitCount?: number
-}
+import { cpuTimes, spawnBenchDaemon } from './daemon-proc.js'
+import { printProfile } from './cpuprofile.js'
 
 const CALLS = Number(process.env.CALLS ?? 3000)
 /** NOPROF=1: no profiler, for the daemon's CPU per request as it runs. */
@@ -48,14 +43,14 @@ try {
   const secret = readFileSync(join(dirs.env.XDG_CONFIG_HOME, 'opencode-multi-auth', 'gateway.secret'), 'utf8').trim()
   const body = JSON.stringify({ model: 'gpt-5.5', input: [], store: false, stream: true, prompt_cache_key: 'p' })
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${secret}` }
-  const c0 = cpu(daemon.pid)
+  const c0 = cpuTimes(daemon.pid)
   const t0 = performance.now()
   for (let i = 0; i < CALLS; i++) {
     const res = await fetch(`${url}/codex/responses`, { method: 'POST', headers, body })
     await res.text()
   }
   const ms = (performance.now() - t0) / CALLS
-  const c1 = cpu(daemon.pid)
+  const c1 = cpuTimes(daemon.pid)
   const userMs = ((c1.user - c0.user) * 10) / CALLS
   const sysMs = ((c1.sys - c0.sys) * 10) / CALLS
   c.close()
@@ -63,40 +58,8 @@ try {
   console.log(
     `${CALLS} requests, ${ms.toFixed(3)} ms each, daemon CPU ${userMs.toFixed(3)} ms user + ${sysMs.toFixed(3)} ms system each${PROFILE ? ' (profiling slows both)' : ''}; backend saw ${connections} connections`,
   )
-  if (PROFILE) summarize()
+  if (PROFILE) printProfile(outDir, { functions: 40, files: 30 })
 } finally {
   cleanup(dirs)
   server.close()
-}
-
-/** utime and stime of a process, in clock ticks (100/s). */
-function cpu(pid: number): { user: number; sys: number } {
-  const f = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')
-  return { user: Number(f[11]), sys: Number(f[12]) }
-}
-
-function summarize(): void {
-  const file = readdirSync(outDir).find((f) => f.endsWith('.cpuprofile'))
-  if (!file) throw new Error(`no profile in ${outDir}`)
-  const prof = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as { nodes: ProfileNode[] }
-  const total = prof.nodes.reduce((t, x) => t + (x.hitCount ?? 0), 0)
-  const byFn = new Map<string, number>()
-  const byFile = new Map<string, number>()
-  for (const node of prof.nodes) {
-    const f = node.callFrame
-    const where = f.url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/') || '(native)'
-    const fn = `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`
-    byFn.set(fn, (byFn.get(fn) ?? 0) + (node.hitCount ?? 0))
-    const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(where)?.[1]
-    const key = pkg ?? (where.startsWith('dist/') ? where : where.startsWith('node:') ? where : f.functionName || where)
-    byFile.set(key, (byFile.get(key) ?? 0) + (node.hitCount ?? 0))
-  }
-  const top = (m: Map<string, number>, k: number): (string | number)[][] =>
-    [...m.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, k)
-      .map(([name, hits]) => [name, (hits / total) * 100])
-  printTable('Self time by function (% of samples)', ['function', '%'], top(byFn, 40))
-  printTable('Self time by file / package (% of samples)', ['where', '%'], top(byFile, 30))
-  console.log(`\nprofile: ${join(outDir, file)}`)
 }

@@ -4,7 +4,7 @@
  * the daemon's CPU time went (self time by function, then by file). The .cpuprofile is kept for
  * Chrome DevTools.
  */
-import { readdirSync, readFileSync, mkdtempSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -12,13 +12,8 @@ import { startFakeIssuer } from '../test/fakes/issuer.js'
 import { cleanup, makeDirs } from '../test/helpers/daemon.js'
 import { spawnBenchDaemon } from './daemon-proc.js'
 import { seedStore } from './scale-bench.js'
-import { load, printTable } from './stats.js'
-
-interface ProfileNode {
-  id: number
-  callFrame: { functionName: string; url: string; lineNumber: number }
-  hitCount?: number
-}
+import { load } from './stats.js'
+import { printProfile } from './cpuprofile.js'
 
 const { values } = parseArgs({
   options: {
@@ -61,29 +56,7 @@ try {
   console.log(
     `${values.method} x${calls} over ${n} accounts, ${clientCount} client(s): p50 ${s.p50.toFixed(3)} ms (profiling slows it)`,
   )
-  const file = readdirSync(outDir).find((f) => f.endsWith('.cpuprofile'))
-  if (!file) throw new Error(`no profile in ${outDir}`)
-  const prof = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as { nodes: ProfileNode[] }
-  const total = prof.nodes.reduce((t, x) => t + (x.hitCount ?? 0), 0)
-  const byFn = new Map<string, number>()
-  const byFile = new Map<string, number>()
-  for (const node of prof.nodes) {
-    const f = node.callFrame
-    const where = f.url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/') || '(native)'
-    const fn = `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`
-    byFn.set(fn, (byFn.get(fn) ?? 0) + (node.hitCount ?? 0))
-    const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(where)?.[1]
-    const key = pkg ?? (where.startsWith('dist/') ? where : f.functionName || where)
-    byFile.set(key, (byFile.get(key) ?? 0) + (node.hitCount ?? 0))
-  }
-  const top = (m: Map<string, number>, k: number) =>
-    [...m.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, k)
-      .map(([name, hits]) => [name, (hits / total) * 100])
-  printTable('Self time by function (% of samples)', ['function', '%'], top(byFn, 25))
-  printTable('Self time by file / package (% of samples)', ['where', '%'], top(byFile, 20))
-  console.log(`\nprofile: ${join(outDir, file)}`)
+  printProfile(outDir, { functions: 25, files: 20 })
 } finally {
   await issuer.close()
   cleanup(dirs)
