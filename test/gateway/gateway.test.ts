@@ -4,6 +4,20 @@ import { codexBody, codexHeaders, startGatewayHarness, type GatewayHarness } fro
 
 const responses = (g: GatewayHarness) => g.backend.requests.filter((r) => r.path === '/backend-api/codex/responses')
 
+/** One Codex turn while the account that would serve first answers 429 usage_limit_reached. */
+async function turnWithFirstLimited(g: GatewayHarness): Promise<{ first: string; second: string; res: Response }> {
+  const { order } = await g.pair.app.client.call('rotation.get', {})
+  const first = order[0].alias
+  const second = first === 'a' ? 'b' : 'a'
+  g.backend.setBehavior(`acct-${first}`, { status: 429 })
+  const res = await g.call('/codex/responses', {
+    method: 'POST',
+    headers: codexHeaders,
+    body: JSON.stringify(codexBody()),
+  })
+  return { first, second, res }
+}
+
 describe('the gateway for the Codex CLI (in-process daemon, fake backend)', () => {
   let g: GatewayHarness | undefined
   afterEach(async () => {
@@ -31,15 +45,7 @@ describe('the gateway for the Codex CLI (in-process daemon, fake backend)', () =
 
   it('moves a 429 usage_limit_reached to the next account inside the same request; Codex never sees it', async () => {
     g = await startGatewayHarness()
-    const { order } = await g.pair.app.client.call('rotation.get', {})
-    const first = order[0].alias
-    const second = first === 'a' ? 'b' : 'a'
-    g.backend.setBehavior(`acct-${first}`, { status: 429 })
-    const res = await g.call('/codex/responses', {
-      method: 'POST',
-      headers: codexHeaders,
-      body: JSON.stringify(codexBody()),
-    })
+    const { first, second, res } = await turnWithFirstLimited(g)
     expect(res.status).toBe(200)
     expect(await res.text()).toContain('response.completed')
     expect(responses(g).map((r) => [r.accountId, r.status])).toEqual([
@@ -52,15 +58,7 @@ describe('the gateway for the Codex CLI (in-process daemon, fake backend)', () =
 
   it("counts the gateway's turns in the usage history, the 429 that moved it on included", async () => {
     g = await startGatewayHarness()
-    const { order } = await g.pair.app.client.call('rotation.get', {})
-    const first = order[0].alias
-    const second = first === 'a' ? 'b' : 'a'
-    g.backend.setBehavior(`acct-${first}`, { status: 429 })
-    const res = await g.call('/codex/responses', {
-      method: 'POST',
-      headers: codexHeaders,
-      body: JSON.stringify(codexBody()),
-    })
+    const { first, second, res } = await turnWithFirstLimited(g)
     await res.text()
     const usage = await g.pair.app.client.call('usage.get', { since: 0 })
     const totals = new Map(usage.accounts.map((a) => [a.alias, a.totals]))
