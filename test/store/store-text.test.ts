@@ -67,6 +67,10 @@ function validStore(data: StoreData): boolean {
   return storeSchema.safeParse(data).success && (proto === undefined || accountSchema.safeParse(proto).success)
 }
 
+function oneAccountStore(): StoreData {
+  return { version: 2, accounts: { acc1: account(1) }, activeAlias: null, rotationIndex: 0, lastRotation: 0 }
+}
+
 describe('StoreText', () => {
   it('writes what JSON.stringify(data, null, 2) writes and judges as the whole-store schema does (500 stores)', () => {
     const text = new StoreText()
@@ -97,13 +101,7 @@ describe('StoreText', () => {
 
   it('an account changed in place is written anew once forgotten, and only then', () => {
     const text = new StoreText()
-    const data: StoreData = {
-      version: 2,
-      accounts: { acc1: account(1) },
-      activeAlias: null,
-      rotationIndex: 0,
-      lastRotation: 0,
-    }
+    const data = oneAccountStore()
     const acc = data.accounts.acc1
     if (!acc) throw new Error('no account')
     text.prepare(data)
@@ -118,13 +116,7 @@ describe('StoreText', () => {
 
   it('prime() takes a loaded state as checked: the first write does not check it again', () => {
     const text = new StoreText()
-    const data: StoreData = {
-      version: 2,
-      accounts: { acc1: account(1) },
-      activeAlias: null,
-      rotationIndex: 0,
-      lastRotation: 0,
-    }
+    const data = oneAccountStore()
     text.prime(data)
     const acc = data.accounts.acc1
     if (!acc) throw new Error('no account')
