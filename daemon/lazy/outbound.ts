@@ -7,24 +7,18 @@
  */
 import type { FetchFn } from '../deps.js'
 import type { ProxyOptions, proxiedFetch } from '../net/proxy.js'
+import { hasProxyEnv } from '../net/proxy-env.js'
 
 type ProxyModule = { proxiedFetch: typeof proxiedFetch }
 
 const loadProxy = (): Promise<ProxyModule> => import('../net/proxy.js')
-
-const named = (env: ProxyOptions['env'], upper: string): boolean => Boolean(env[upper.toLowerCase()] || env[upper])
-
-/** Mirrors net/proxy.ts `hasProxyEnv` (test/proxy/outbound.test.ts holds them together). */
-export function proxyEnvNamed(env: ProxyOptions['env']): boolean {
-  return named(env, 'HTTPS_PROXY') || named(env, 'HTTP_PROXY')
-}
 
 export async function outboundFetch(
   opts: ProxyOptions,
   load: () => Promise<ProxyModule> = loadProxy,
 ): Promise<FetchFn> {
   // A proxy from the environment applies to every call: build it now, as before (its log line included).
-  if (proxyEnvNamed(opts.env)) return (await load()).proxiedFetch(opts)
+  if (hasProxyEnv(opts.env)) return (await load()).proxiedFetch(opts)
   let proxied: Promise<FetchFn> | undefined
   return (input, init) => {
     if (!proxied && !opts.setting()?.trim()) return opts.direct(input, init)

@@ -1,5 +1,6 @@
 import { EnvHttpProxyAgent, fetch as undiciFetch, getGlobalDispatcher, type Dispatcher } from 'undici'
 import type { FetchFn, Logger } from '../deps.js'
+import { hasProxyEnv, pickEnv } from './proxy-env.js'
 import { requestFetch } from './request-fetch.js'
 
 /**
@@ -19,13 +20,6 @@ export interface ProxyOptions {
   direct: FetchFn
 }
 
-const pick = (env: Record<string, string | undefined>, upper: string): string | undefined =>
-  env[upper.toLowerCase()] || env[upper] || undefined
-
-export function hasProxyEnv(env: Record<string, string | undefined>): boolean {
-  return Boolean(pick(env, 'HTTPS_PROXY') || pick(env, 'HTTP_PROXY'))
-}
-
 /** What a log line may say about a proxy URL: no user or password. */
 export function describeProxy(url: string): string {
   try {
@@ -37,7 +31,7 @@ export function describeProxy(url: string): string {
 }
 
 export function proxiedFetch(opts: ProxyOptions): FetchFn {
-  const noProxy = pick(opts.env, 'NO_PROXY')
+  const noProxy = pickEnv(opts.env, 'NO_PROXY')
   const fromEnv = hasProxyEnv(opts.env) ? new EnvHttpProxyAgent() : undefined
   let cached: { url: string; agent: Dispatcher } | undefined
   const agentFor = (): Dispatcher | undefined => {

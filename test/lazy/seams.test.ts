@@ -9,8 +9,9 @@ import { silentLogger } from '../../daemon/deps.js'
 import type { GatewayDeps } from '../../daemon/gateway/index.js'
 import { lazyGateway } from '../../daemon/lazy/gateway.js'
 import { deferred } from '../../daemon/lazy/once.js'
-import { outboundFetch, proxyEnvNamed } from '../../daemon/lazy/outbound.js'
-import { hasProxyEnv, type ProxyOptions } from '../../daemon/net/proxy.js'
+import { outboundFetch } from '../../daemon/lazy/outbound.js'
+import type { ProxyOptions } from '../../daemon/net/proxy.js'
+import { hasProxyEnv } from '../../daemon/net/proxy-env.js'
 
 const answer = (body: string): Response => new Response(body)
 
@@ -29,7 +30,7 @@ function outbound(env: ProxyOptions['env'], setting: { proxy?: string }) {
       proxiedFetch:
         (o: ProxyOptions): FetchFn =>
         async (input, init) =>
-          o.setting() || proxyEnvNamed(o.env) ? (calls.push('proxy'), answer('proxy')) : o.direct(input, init),
+          o.setting() || hasProxyEnv(o.env) ? (calls.push('proxy'), answer('proxy')) : o.direct(input, init),
     }
   }
   return { opts, load, calls, loads: () => loads }
@@ -66,14 +67,18 @@ describe('outbound fetch', () => {
     expect(o.calls).toEqual(['proxy'])
   })
 
-  it('reads the environment as net/proxy.ts does', () => {
+  it('loads the proxy code at start exactly for the environments net/proxy.ts proxies', async () => {
     const names = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'ALL_PROXY']
     for (let mask = 0; mask < 1 << names.length; mask++) {
       for (const value of ['http://127.0.0.1:8', '']) {
         const env = Object.fromEntries(names.filter((_, i) => mask & (1 << i)).map((n) => [n, value]))
-        expect([env, proxyEnvNamed(env)]).toEqual([env, hasProxyEnv(env)])
+        const o = outbound(env, {})
+        await outboundFetch(o.opts, o.load)
+        expect([env, o.loads()]).toEqual([env, hasProxyEnv(env) ? 1 : 0])
       }
     }
+    expect(hasProxyEnv({ https_proxy: 'http://127.0.0.1:8' })).toBe(true)
+    expect(hasProxyEnv({ NO_PROXY: '*', ALL_PROXY: 'http://127.0.0.1:8' })).toBe(false)
   })
 })
 
