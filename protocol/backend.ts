@@ -4,7 +4,7 @@
  * through), a usage-limit answer, and a completed response's token usage. Schemas only;
  * upstream/ parses with them (it imports no package of its own).
  */
-import { z } from 'zod'
+import * as z from 'zod'
 
 export const responsesBody = z.looseObject({
   model: z.string().min(1).max(200),

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { errorTable } from './error-data.js'
 import { eventSchemas } from './events.js'
 import { methods, type MethodName } from './methods.js'

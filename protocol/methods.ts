@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { ErrorName } from './error-data.js'
 import { eventTopic } from './events.js'
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Shapes that cross the wire. Results are plain types; params are zod schemas. */
 

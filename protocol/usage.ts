@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { LimitsView } from './schemas.js'
 
 /** Usage history shapes: what token.report may carry and what usage.get answers. */

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import { UsageError } from './context.js'
 
 export function defaultLegacyPath(home: string): string {

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { z } from 'zod'
+import * as z from 'zod'
 import { errorPage, successPage } from './login-pages.js'
 
 export const DEFAULT_LOGIN_PORTS: readonly number[] = [1455, 1457]

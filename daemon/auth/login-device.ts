@@ -5,7 +5,7 @@
  * verifier, then exchange them like a browser sign-in's code.
  */
 import { fetchWithDeadline } from '../../upstream/deadline.js'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Clock, FetchFn, Logger, Timer } from '../deps.js'
 import type { CodeExchange } from './oauth-client.js'
 

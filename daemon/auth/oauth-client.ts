@@ -16,7 +16,7 @@
  * the same.
  */
 import { DeadlineError, fetchWithDeadline } from '../../upstream/deadline.js'
-import { z } from 'zod'
+import * as z from 'zod'
 import { requireSecureUrl } from '../../protocol/paths.js'
 import { silentLogger, type Clock, type FetchFn, type Logger } from '../deps.js'
 import { identityFromTokens, isJwt } from './jwt.js'

@@ -7,7 +7,7 @@
  * Codex drops keys it does not know when it rewrites the file.
  */
 import { createHash } from 'node:crypto'
-import { z } from 'zod'
+import * as z from 'zod'
 import { isJwt } from '../auth/jwt.js'
 
 const text = z

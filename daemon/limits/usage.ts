@@ -5,7 +5,7 @@
  * same way as the x-codex-* headers.
  */
 import { fetchWithDeadline } from '../../upstream/deadline.js'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Clock, FetchFn } from '../deps.js'
 import { epochToMs, placeWindow, type ParsedLimits, type ParsedWindow } from './headers.js'
 

@@ -5,7 +5,7 @@ import {
   type JSONRPCRequest,
   type JSONRPCResponse,
 } from 'json-rpc-2.0'
-import type { z } from 'zod'
+import type * as z from 'zod'
 import { fieldErrors, type InvalidParamsData } from '../../protocol/error-data.js'
 import { ErrorCode, RpcError } from '../../protocol/errors.js'
 import { methods, type MethodName, type ParsedParamsOf, type ResultOf, type Transport } from '../../protocol/methods.js'

@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import type * as z from 'zod'
 import { DecryptError, decrypt, encrypt, envelopeSchema, type KeyCache } from './crypto.js'
 import type { FileBytes } from './fs.js'
 import { migrate, type Migration } from './migrate.js'

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto'
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * The at-rest envelope, byte-compatible with the old plugin: AES-256-GCM, key

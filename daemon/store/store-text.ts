@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { describeIssues, encode } from './codec.js'
 import type { FileBytes } from './fs.js'
 import { accountSchema, storeSchema, type Account, type StoreData } from './schema.js'

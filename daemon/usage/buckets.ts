@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { ReportUsage, UsageBucket, UsageTotals } from '../../protocol/usage.js'
 
 /** Hourly buckets and what happens to them as they age: pure functions over plain data. */

@@ -1,5 +1,5 @@
 import { basename, dirname, join } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Clock, Logger } from '../deps.js'
 import { errnoCode, readIfExists, type AtomicWriter, type StoreFs } from '../store/fs.js'
 import type { Sealer } from '../store/sealer.js'
