@@ -1,12 +1,14 @@
-// `npm start`: the daemon as users run it, from dist/ (about 30 MB and a few hundred ms less than
-// under tsx; see docs/performance.md). Builds dist/ first when it is missing or older than a source
-// file, so a fresh checkout or an edit never runs stale code. Arguments go to the daemon.
+// `npm start`: the daemon as users run it, the bundle in dist/ (tens of MB and a few hundred ms
+// less than under tsx; see docs/performance.md). Builds dist/ first (what `npm run build` does: tsc,
+// then the daemon's bundle) when it is missing or older than a source file, so a fresh checkout or
+// an edit never runs stale code. Arguments go to the daemon.
 import { execFileSync } from 'node:child_process'
 import process from 'node:process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { buildDaemon } from './build-daemon.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 const main = join(root, 'dist', 'daemon', 'main.js')
@@ -26,5 +28,6 @@ if (!existsSync(main) || statSync(main).mtimeMs < sources) {
   process.stderr.write('building dist/ (npm run build)…\n')
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root })
+  await buildDaemon()
 }
 await import(pathToFileURL(main).href)

@@ -1,6 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { extname, join } from 'node:path'
+import { dirname, extname, join } from 'node:path'
 
 const TYPES = new Map([
   ['.html', 'text/html; charset=utf-8'],
@@ -16,13 +16,21 @@ export interface StaticFile {
 }
 
 /**
- * Where the page lives. From source it is `static/` beside this module; the
- * TypeScript build does not copy it, so from `dist/daemon/web/` it is the
- * package's own `daemon/web/static/` (listed in package.json `files`).
+ * Where the page lives. From source it is `static/` beside this module. Built, this module is
+ * somewhere under dist/ (tsc's dist/daemon/web/, or a chunk of the daemon's bundle in
+ * dist/daemon/chunks/), which holds no copy: it is the package's own `daemon/web/static/`
+ * (listed in package.json `files`), under the nearest folder above with a package.json.
  */
 export function findStaticDir(moduleUrl: string = import.meta.url): string {
   const here = fileURLToPath(new URL('.', moduleUrl))
-  const candidates = [join(here, 'static'), join(here, '..', '..', '..', 'daemon', 'web', 'static')]
+  const candidates = [join(here, 'static')]
+  for (let dir = here; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) {
+      candidates.push(join(dir, 'daemon', 'web', 'static'))
+      break
+    }
+    if (dirname(dir) === dir) break
+  }
   const found = candidates.find((d) => existsSync(join(d, 'index.html')))
   if (!found) throw new Error(`dashboard files not found (looked in ${candidates.join(', ')})`)
   return found

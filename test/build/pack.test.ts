@@ -76,6 +76,13 @@ describe('the packed package', () => {
     // Installed with runtime dependencies only: tsx (a devDependency) is absent.
     expect(existsSync(join(project, 'node_modules', 'tsx'))).toBe(false)
     expect(readdirSync(join(installed, 'dist', 'daemon'))).toContain('main.js')
+    // The daemon that ships is the bundle (scripts/build-daemon.mjs), not tsc's main.js that
+    // imports its siblings: its own imports are node builtins and its chunks only.
+    const daemonImports = [
+      ...readFileSync(join(installed, 'dist', 'daemon', 'main.js'), 'utf8').matchAll(/\bfrom\s*["']([^"']+)["']/g),
+    ].map((m) => m[1] ?? '')
+    expect(daemonImports.filter((s) => !s.startsWith('node:') && !s.startsWith('./chunks/'))).toEqual([])
+    expect(daemonImports.some((s) => s.startsWith('./chunks/'))).toBe(true)
 
     const bin = (name: string) => join(project, 'node_modules', '.bin', name)
     const run = (name: string, args: string[]) =>

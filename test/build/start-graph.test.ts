@@ -6,8 +6,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
+import * as esbuild from 'esbuild'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
+import { daemonBundleOptions } from '../../scripts/build-daemon.mjs'
 
 const root = join(import.meta.dirname, '..', '..')
 
@@ -78,5 +80,61 @@ describe('the daemon at start', () => {
         (f.startsWith('upstream/') && f !== 'upstream/deadline.ts'),
     )
     expect(eager).toEqual([])
+  })
+})
+
+/**
+ * The same, for what runs: the bundle `npm run build` writes over dist/daemon/main.js (same
+ * esbuild options, in memory). Its start is the entry's output and every chunk it imports
+ * statically; a chunk reached only by import() is loaded at first use.
+ */
+describe('the daemon bundle at start', async () => {
+  const built = await esbuild.build(daemonBundleOptions({ write: false, metafile: true }))
+  const metafile = built.metafile ?? { inputs: {}, outputs: {} }
+  const outputs = metafile.outputs
+  const entry = Object.keys(outputs).find((o) => outputs[o]?.entryPoint === 'daemon/main.ts')
+  const loaded = new Set<string>()
+  for (const todo = entry ? [entry] : []; todo.length > 0; ) {
+    const out = todo.pop() ?? ''
+    if (loaded.has(out)) continue
+    loaded.add(out)
+    for (const i of outputs[out]?.imports ?? []) if (!i.external && i.kind === 'import-statement') todo.push(i.path)
+  }
+  const inputs = new Set([...loaded].flatMap((o) => Object.keys(outputs[o]?.inputs ?? {})))
+  // A package by its folder under node_modules, wherever node_modules lives (it may be a symlink).
+  const packages = new Set([...inputs].flatMap((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1] ?? []))
+  const own = [...inputs].filter((f) => !f.includes('node_modules/'))
+
+  it('walks the real start (the composition root, the store, zod, winston) and keeps the rest in chunks', () => {
+    for (const f of ['daemon/app.ts', 'daemon/store/store.ts', 'daemon/lazy/once.ts']) expect(own).toContain(f)
+    expect(packages).toContain('zod')
+    expect(packages).toContain('winston')
+    expect(Object.keys(outputs).filter((o) => !loaded.has(o) && o.endsWith('.js')).length).toBeGreaterThan(0)
+  })
+
+  it('does not load the CLI (commander) or the proxy agent (undici)', () => {
+    expect([...packages].filter((p) => p === 'commander' || p === 'undici')).toEqual([])
+    expect(own).not.toContain('daemon/net/proxy.ts')
+  })
+
+  it('leaves sign-in, limits probing, the gateway and the dashboard server to their first use', () => {
+    const eager = own.filter(
+      (f) =>
+        f.startsWith('daemon/gateway/') ||
+        /^daemon\/auth\/login-/.test(f) ||
+        f === 'daemon/limits/probe.ts' ||
+        (f.startsWith('daemon/web/') && f !== 'daemon/web/dashboard.ts') ||
+        (f.startsWith('upstream/') && f !== 'upstream/deadline.ts'),
+    )
+    expect(eager).toEqual([])
+  })
+
+  it('spawns nothing at start: no static import or require of child_process anywhere in it', () => {
+    const spawners = [...inputs].filter((f) =>
+      (metafile.inputs[f]?.imports ?? []).some(
+        (i) => /^(node:)?child_process$/.test(i.path) && i.kind !== 'dynamic-import',
+      ),
+    )
+    expect(spawners).toEqual([])
   })
 })

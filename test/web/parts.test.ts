@@ -89,11 +89,17 @@ describe('the HTTP method allow-list', () => {
 })
 
 describe('static files', () => {
-  it('are found beside the source and, from dist/daemon/web/, in the package’s daemon/web/static', () => {
+  it('are found beside the source and, from dist/ (tsc or the bundle), in the package’s daemon/web/static', () => {
     const fromSource = findStaticDir(pathToFileURL(join(ROOT, 'daemon', 'web', 'static-files.ts')).href)
     expect(fromSource).toBe(join(ROOT, 'daemon', 'web', 'static'))
-    const fromDist = findStaticDir(pathToFileURL(join(ROOT, 'dist', 'daemon', 'web', 'static-files.js')).href)
-    expect(fromDist).toBe(join(ROOT, 'daemon', 'web', 'static'))
+    for (const built of [
+      ['web', 'static-files.js'],
+      ['chunks', 'static-files-X4Y5.js'],
+      ['main.js'],
+    ]) {
+      const url = pathToFileURL(join(ROOT, 'dist', 'daemon', ...built)).href
+      expect(findStaticDir(url), built.join('/')).toBe(join(ROOT, 'daemon', 'web', 'static'))
+    }
   })
 
   it('are served from a map of exact paths: the shell at / and the modules it loads', async () => {
