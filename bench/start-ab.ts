@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util'
 import { startFakeIssuer } from '../test/fakes/issuer.js'
 import { cleanup, makeDirs } from '../test/helpers/daemon.js'
-import { rssMb, spawnBenchDaemon } from './daemon-proc.js'
+import { cpuTicks, rssMb, spawnBenchDaemon } from './daemon-proc.js'
 import { placementLabel } from './placement.js'
 import { seedStore } from './scale-bench.js'
 
@@ -25,6 +25,8 @@ const accounts = Number(values.accounts)
 
 interface Sample {
   readyMs: number
+  /** CPU time (user + system, 10 ms ticks) the daemon had used when it first answered: what load on a shared machine does not stretch. */
+  cpuMs: number
   rss: number
 }
 
@@ -38,10 +40,11 @@ async function once(spec: string): Promise<Sample> {
   try {
     seedStore(dirs.storeFile, issuer, accounts)
     const daemon = await spawnBenchDaemon(dirs)
+    const cpuMs = cpuTicks(daemon.pid) * 10
     try {
       // As the scale bench: start-up work settles before the RSS counts as idle.
       await new Promise((r) => setTimeout(r, 1500))
-      return { readyMs: daemon.readyMs, rss: rssMb(daemon.pid) }
+      return { readyMs: daemon.readyMs, cpuMs, rss: rssMb(daemon.pid) }
     } finally {
       await daemon.stop()
     }
@@ -60,12 +63,14 @@ const median = (xs: number[]): number => {
 const samples = new Map<string, Sample[]>(positionals.map((p) => [p, []]))
 for (let r = 0; r < rounds; r++) for (const spec of positionals) samples.get(spec)?.push(await once(spec))
 
-console.log(`start→ready and idle RSS, ${accounts} accounts, ${rounds} alternated starts each, ${placementLabel()}`)
+console.log(`start→ready (median, range), the daemon's CPU time by then, idle RSS; ${accounts} accounts, ${rounds} alternated starts each, ${placementLabel()}`)
 for (const [spec, s] of samples) {
   const ready = s.map((x) => x.readyMs)
   const rss = s.map((x) => x.rss)
+  const cpu = s.map((x) => x.cpuMs)
   const range = (xs: number[], d: number) => `${Math.min(...xs).toFixed(d)}-${Math.max(...xs).toFixed(d)}`
   console.log(
-    `${median(ready).toFixed(0).padStart(5)} ms (${range(ready, 0)})  ${median(rss).toFixed(1).padStart(5)} MB (${range(rss, 1)})  ${spec}`,
+    `ready ${median(ready).toFixed(0).padStart(4)} ms (${range(ready, 0)})  CPU ${median(cpu).toFixed(0).padStart(4)} ms (${range(cpu, 0)})  ` +
+      `RSS ${median(rss).toFixed(1)} MB (${range(rss, 1)})  ${spec}`,
   )
 }
