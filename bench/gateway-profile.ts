@@ -45,7 +45,8 @@ async function floor(): Promise<void> {
   const headers = { 'content-type': 'application/json', authorization: 'Bearer x' }
   const c0 = cpuTimes(proc.pid as number)
   const t0 = performance.now()
-  for (let i = 0; i < CALLS; i++) await (await fetch(`${url}/codex/responses`, { method: 'POST', headers, body })).text()
+  for (let i = 0; i < CALLS; i++)
+    await (await fetch(`${url}/codex/responses`, { method: 'POST', headers, body })).text()
   const ms = (performance.now() - t0) / CALLS
   const c1 = cpuTimes(proc.pid as number)
   proc.kill()

@@ -30,8 +30,12 @@ export interface ListenerDeps {
 export class GatewayListener {
   private server: Server | undefined
   private port = 0
+  /** Made once: every request compares against it. */
+  private readonly secret: Buffer
 
-  constructor(private readonly deps: ListenerDeps) {}
+  constructor(private readonly deps: ListenerDeps) {
+    this.secret = Buffer.from(deps.secret)
+  }
 
   get url(): string | undefined {
     return this.server ? `http://127.0.0.1:${this.port}${PREFIX}` : undefined
@@ -69,7 +73,7 @@ export class GatewayListener {
   private authorized(req: IncomingMessage): 'secret' | 'pool-token' | undefined {
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1]
     const header = req.headers['x-opencode-multi-auth-gateway']
-    if (secretMatches(this.deps.secret, typeof header === 'string' ? header : bearer)) return 'secret'
+    if (secretMatches(this.secret, typeof header === 'string' ? header : bearer)) return 'secret'
     return bearer !== undefined && this.deps.isPoolToken(bearer) ? 'pool-token' : undefined
   }
 
