@@ -8,22 +8,22 @@ import type { TokenResult } from '../protocol/methods.js'
 import { badRequest, upstreamTimeout } from './answers.js'
 import { answerNoToken, lastAnswer, type LastFailure, type LimitedAnswer } from './outcome.js'
 import { splitModel, upstreamUrl, wantsPriority, type ResponsesBody, type ShapeOptions } from './request.js'
-import { isCyberPolicy, readText, REPORT_BODY_MAX, reportHeaders, type StreamTap } from './response.js'
-import { jsonOut, send, streamOut, UpstreamTimeoutError, type Sent } from './send.js'
+import { isCyberPolicy, REPORT_BODY_MAX, reportHeaders, type StreamTap } from './response.js'
+import { UpstreamTimeoutError } from './send.js'
 import type { SessionAccounts } from './sessions.js'
-import type { FetchFn, TokenSource } from './types.js'
+import type { Attempt, HeaderSource, TokenSource, Transport } from './types.js'
 import { usageTap } from './usage.js'
 
 /** How one kind of client is served: its headers and body kept as its own, its failures in its terms. */
 export interface ClientProfile {
-  headers(caller: Headers, token: TokenResult): Headers
+  headers(caller: HeaderSource, token: TokenResult): Record<string, string>
   /** The body to send for this attempt. */
   body(req: ResponsesRequest, opts: ShapeOptions): string | Uint8Array
   limited: LimitedAnswer
 }
 
 export interface ResponsesRequest {
-  headers: Headers
+  headers: HeaderSource
   /** The body as the client sent it. */
   text: string
   /** The same, as the bytes that came (when at hand): a body passed on unchanged goes as these, not re-encoded. */
@@ -32,7 +32,8 @@ export interface ResponsesRequest {
   signal?: AbortSignal
 }
 
-export interface LoopDeps {
+/** `T`: how the transport hands a success to the caller (the plugin: a web Response). */
+export interface LoopDeps<T = Response> {
   tokens: TokenSource
   profile: ClientProfile
   sessions: SessionAccounts
@@ -40,7 +41,7 @@ export interface LoopDeps {
   chatgptBase: string
   headersTimeoutMs: number
   idleTimeoutMs: number
-  fetch: FetchFn
+  transport: Transport<T>
   now: () => number
   /** A failed attempt is moving on to another account (before the caller saw anything). */
   onFailover?(from: string, status: number): void
@@ -65,9 +66,13 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
 }
 
 /** How the success is reported: at once without a body, else at the end of the stream, which holds the usage. */
-function successReport(sent: Sent, deps: LoopDeps, token: TokenResult, model: string): StreamTap | undefined {
-  const { res } = sent
-  if (!res.body) {
+function successReport<T>(
+  res: Attempt<T>,
+  deps: LoopDeps<T>,
+  token: TokenResult,
+  model: string,
+): StreamTap | undefined {
+  if (!res.hasBody) {
     void deps.tokens.report({ alias: token.alias, status: res.status, headers: reportHeaders(res.headers), model })
     return undefined
   }
@@ -84,7 +89,7 @@ function successReport(sent: Sent, deps: LoopDeps, token: TokenResult, model: st
   })
 }
 
-export async function serveResponses(req: ResponsesRequest, deps: LoopDeps): Promise<Response> {
+export async function serveResponses<T = Response>(req: ResponsesRequest, deps: LoopDeps<T>): Promise<Response | T> {
   const { body } = req
   // token.get takes at most 500 characters; an empty key is no key.
   const sessionKey = body.prompt_cache_key ? body.prompt_cache_key.slice(0, 500) : undefined
@@ -108,28 +113,26 @@ export async function serveResponses(req: ResponsesRequest, deps: LoopDeps): Pro
       return answerNoToken(err, last, deps.now(), deps.profile.limited)
     }
     const stripBefore = deps.sessions.stripBefore(sessionKey, token.alias, inputLength)
-    let sent: Sent
+    let res: Attempt<T>
     try {
-      sent = await send({
+      res = await deps.transport.send({
         url: upstreamUrl(deps.chatgptBase),
         headers: deps.profile.headers(req.headers, token),
         body: deps.profile.body(req, { stripBefore, withoutPriority }),
-        signal: req.signal,
+        ...(req.signal ? { signal: req.signal } : {}),
         headersTimeoutMs: deps.headersTimeoutMs,
-        fetch: deps.fetch,
       })
     } catch (err) {
       if (err instanceof UpstreamTimeoutError) return upstreamTimeout(err.ms)
       throw err
     }
-    const { res } = sent
-    if (res.ok) {
+    if (res.status >= 200 && res.status < 300) {
       deps.sessions.served(sessionKey, token.alias, stripBefore)
-      const tap = successReport(sent, deps, token, model)
-      return body.stream === true ? streamOut(sent, deps.idleTimeoutMs, tap) : jsonOut(sent, deps.idleTimeoutMs, tap)
+      const tap = successReport(res, deps, token, model)
+      return res.deliver({ stream: body.stream === true, idleMs: deps.idleTimeoutMs, tap })
     }
 
-    const text = await abortable(readText(res), req.signal)
+    const text = await abortable(res.text(), req.signal)
     last = { status: res.status, statusText: res.statusText, headers: res.headers, text }
     const verdict = await abortable(
       deps.tokens

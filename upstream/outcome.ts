@@ -7,7 +7,7 @@
 import { usageLimitBody } from '../protocol/backend.js'
 import { noEligibleData, rateLimitedData } from '../protocol/error-data.js'
 import { ErrorCode, RpcError } from '../protocol/errors.js'
-import { TokenSourceUnavailableError } from './types.js'
+import { TokenSourceUnavailableError, type HeaderReader } from './types.js'
 import { ALL_LIMITED_STATUS, allLimited, daemonUnavailable, jsonError, noAccounts, noUsableAccount } from './answers.js'
 import { replay } from './send.js'
 
@@ -15,7 +15,7 @@ import { replay } from './send.js'
 export interface LastFailure {
   status: number
   statusText: string
-  headers: Headers
+  headers: HeaderReader
   text: string
 }
 

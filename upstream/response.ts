@@ -4,13 +4,15 @@
  * turned into JSON for a non-streaming caller, and a stream guarded against going silent.
  */
 
+import type { HeaderReader } from './types.js'
+
 /** token.report's body limit (protocol/methods.ts). */
 export const REPORT_BODY_MAX = 64 * 1024
 /** Failure bodies are small; a larger one is cut here rather than buffered without end. */
 const ERROR_BODY_MAX = 1024 * 1024
 
 /** x-codex-* and the other limit families (x-<name>-primary-...), plus retry-after. */
-export function reportHeaders(headers: Headers): Record<string, string> {
+export function reportHeaders(headers: HeaderReader): Record<string, string> {
   const out: Record<string, string> = {}
   headers.forEach((value, name) => {
     const n = name.toLowerCase()
@@ -53,12 +55,15 @@ export function isCyberPolicy(status: number, body: string): boolean {
 }
 
 /** Headers a rebuilt Response may carry: the body is already decoded and re-framed. */
-export function passHeaders(headers: Headers): Headers {
-  const h = new Headers(headers)
-  for (const name of ['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive'])
-    h.delete(name)
+export function passHeaders(headers: HeaderReader): Headers {
+  const h = new Headers()
+  headers.forEach((value, name) => {
+    if (!REFRAMED.has(name.toLowerCase())) h.append(name, value)
+  })
   return h
 }
+
+const REFRAMED = new Set(['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive'])
 
 export interface SseEvent {
   event?: string

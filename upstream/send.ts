@@ -4,7 +4,7 @@
  * guarded against silence, or the completed response as JSON).
  */
 import { withDeadline } from './deadline.js'
-import type { FetchFn } from './types.js'
+import type { Attempt, FetchFn, HeaderReader, Transport } from './types.js'
 import { notCompleted } from './answers.js'
 import { completedResponse, guardIdle, passHeaders, readText, type StreamTap } from './response.js'
 
@@ -23,7 +23,7 @@ export interface Sent {
 
 export interface SendOptions {
   url: string
-  headers: Headers
+  headers: RequestInit['headers']
   body: string | Uint8Array
   signal?: AbortSignal
   headersTimeoutMs: number
@@ -65,7 +65,26 @@ export async function jsonOut(sent: Sent, idleTimeoutMs: number, tap?: StreamTap
   return new Response(JSON.stringify(done.response), { status: 200, headers })
 }
 
+/** The loop's transport over a fetch: what the plugin uses (web-standard, so Bun runs it too). */
+export function fetchTransport(fetch: FetchFn): Transport<Response> {
+  return {
+    async send(req) {
+      const sent = await send({ ...req, fetch })
+      const { res } = sent
+      const attempt: Attempt<Response> = {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+        hasBody: res.body !== null,
+        text: () => readText(res),
+        deliver: ({ stream, idleMs, tap }) => (stream ? streamOut(sent, idleMs, tap) : jsonOut(sent, idleMs, tap)),
+      }
+      return attempt
+    },
+  }
+}
+
 /** A failure answer of the backend, rebuilt from the text already read for token.report. */
-export function replay(status: number, statusText: string, headers: Headers, text: string): Response {
+export function replay(status: number, statusText: string, headers: HeaderReader, text: string): Response {
   return new Response(text, { status, statusText, headers: passHeaders(headers) })
 }

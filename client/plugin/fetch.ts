@@ -5,6 +5,7 @@
  */
 import { badRequest } from '../../upstream/answers.js'
 import { serveResponses } from '../../upstream/loop.js'
+import { fetchTransport } from '../../upstream/send.js'
 import { openCodeLimited } from '../../upstream/outcome.js'
 import { openCodeProfile } from '../../upstream/profiles.js'
 import { isResponsesUrl, parseRequestBody } from '../../upstream/request.js'
@@ -59,6 +60,7 @@ export function createCodexFetch(deps: CodexFetchDeps): FetchFn {
   const sessions = deps.sessions ?? new SessionAccounts()
   const tokens = daemonSource(deps.link)
   const profile = openCodeProfile(openCodeLimited(deps.limitStatus))
+  const transport = fetchTransport(upstream)
 
   return async (input, init) => {
     const { url, method } = target(input, init)
@@ -82,7 +84,7 @@ export function createCodexFetch(deps: CodexFetchDeps): FetchFn {
         chatgptBase: deps.chatgptBase,
         headersTimeoutMs: deps.headersTimeoutMs,
         idleTimeoutMs: deps.idleTimeoutMs,
-        fetch: upstream,
+        transport,
         now: deps.now ?? Date.now,
       },
     )

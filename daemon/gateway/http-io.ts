@@ -46,16 +46,6 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   })
 }
 
-/** Web request headers from Node's (multi-valued ones joined, as fetch would). */
-export function webHeaders(req: IncomingMessage): Headers {
-  const h = new Headers()
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue
-    h.set(name, Array.isArray(value) ? value.join(', ') : value)
-  }
-  return h
-}
-
 /** Hop-by-hop and framing headers: Node frames the answer itself. */
 const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding'])
 

@@ -8,7 +8,10 @@ import type { GatewayStatus, ReportResult, TokenResult } from '../../protocol/me
 import type { Settings } from '../../protocol/schemas.js'
 import type { FetchFn, ReportParams, TokenRequest, TokenSource } from '../../upstream/types.js'
 import type { Clock, Logger } from '../deps.js'
-import { proxiedFetch, type ProxyOptions } from '../net/proxy.js'
+import { proxiedOutbound, type ProxyOptions } from '../net/proxy.js'
+import { fetchTransport } from '../../upstream/send.js'
+import type { Transport } from '../../upstream/types.js'
+import { nodeTransport, type NodeAnswer } from './node-transport.js'
 import type { RotationService } from '../rotation/service.js'
 import type { AccountStore } from '../store/store.js'
 import { MIN_VALIDITY_MS } from '../tokens/engine.js'
@@ -47,11 +50,19 @@ export class Gateway {
   private port: number | undefined
   private readonly stats: GatewayStats
   private readonly fetch: FetchFn
+  private readonly transport: Transport<Response | NodeAnswer>
   private chain: Promise<void> = Promise.resolve()
 
   constructor(private readonly deps: GatewayDeps) {
     this.stats = new GatewayStats(() => deps.clock.now())
-    this.fetch = deps.outbound ? proxiedFetch(deps.outbound) : deps.fetch
+    if (deps.outbound) {
+      const out = proxiedOutbound(deps.outbound)
+      this.fetch = out.fetch
+      this.transport = nodeTransport(out.dispatcher, out.fullFetch)
+    } else {
+      this.fetch = deps.fetch
+      this.transport = fetchTransport(deps.fetch)
+    }
   }
 
   status(): GatewayStatus {
@@ -114,6 +125,7 @@ export class Gateway {
       tokens,
       next: this.nextAccount,
       fetch: this.fetch,
+      transport: this.transport,
       chatgptBase: d.chatgptBase,
       headersTimeoutMs: d.headersTimeoutMs ?? 120_000,
       idleTimeoutMs: d.idleTimeoutMs ?? 300_000,

@@ -11,8 +11,9 @@ import { serveResponses } from '../../upstream/loop.js'
 import { codexProfile } from '../../upstream/profiles.js'
 import { parseRequestBody } from '../../upstream/request.js'
 import { SessionAccounts } from '../../upstream/sessions.js'
-import type { FetchFn, TokenSource } from '../../upstream/types.js'
+import type { FetchFn, HeaderSource, TokenSource, Transport } from '../../upstream/types.js'
 import { codexLimited, exhaustedUsage } from './answers.js'
+import type { NodeAnswer } from './node-transport.js'
 import type { GatewayStats } from './stats.js'
 
 /** The account that would serve next, without moving the rotation; or when the first one frees up. */
@@ -22,6 +23,8 @@ export interface RouteDeps {
   tokens: TokenSource
   next: NextAccount
   fetch: FetchFn
+  /** How the Responses loop reaches the backend (node-transport.ts, or fetch's when the daemon's fetch is injected). */
+  transport: Transport<Response | NodeAnswer>
   chatgptBase: string
   headersTimeoutMs: number
   idleTimeoutMs: number
@@ -33,7 +36,8 @@ export interface GatewayRequest {
   method: string
   /** The path under /backend-api, with its query. */
   path: string
-  headers: Headers
+  /** Node's request headers (lower-case names). */
+  headers: HeaderSource
   body: Uint8Array
   signal: AbortSignal
 }
@@ -44,11 +48,14 @@ const json = (status: number, body: unknown): Response =>
 /** The gateway's own request header, never passed on. */
 const GATEWAY_HEADERS = ['x-opencode-multi-auth-gateway'] as const
 
-export function createRoutes(deps: RouteDeps): (req: GatewayRequest) => Promise<Response> {
+/** What a route answers: a web Response, or a backend stream to pipe as it is (pipe.ts). */
+export type GatewayAnswer = Response | NodeAnswer
+
+export function createRoutes(deps: RouteDeps): (req: GatewayRequest) => Promise<GatewayAnswer> {
   const sessions = new SessionAccounts()
   const profile = codexProfile(codexLimited, GATEWAY_HEADERS)
 
-  async function responses(req: GatewayRequest): Promise<Response> {
+  async function responses(req: GatewayRequest): Promise<GatewayAnswer> {
     const text = new TextDecoder().decode(req.body)
     const parsed = parseRequestBody(text)
     if (!parsed.ok) return json(400, { error: { type: 'invalid_request_error', message: parsed.error } })
@@ -61,7 +68,7 @@ export function createRoutes(deps: RouteDeps): (req: GatewayRequest) => Promise<
         chatgptBase: deps.chatgptBase,
         headersTimeoutMs: deps.headersTimeoutMs,
         idleTimeoutMs: deps.idleTimeoutMs,
-        fetch: deps.fetch,
+        transport: deps.transport,
         now: deps.now,
         onFailover: () => deps.stats.failover(),
       },

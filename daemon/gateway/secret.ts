@@ -52,9 +52,9 @@ export function ensureGatewaySecret(file: string): string {
 }
 
 /** Constant-time comparison, so the answer's timing says nothing about how much matched. */
-export function secretMatches(secret: string, presented: string | undefined): boolean {
+export function secretMatches(secret: string | Buffer, presented: string | undefined): boolean {
   if (presented === undefined) return false
-  const a = Buffer.from(secret)
+  const a = typeof secret === 'string' ? Buffer.from(secret) : secret
   const b = Buffer.from(presented)
   return a.length === b.length && timingSafeEqual(a, b)
 }

@@ -8,8 +8,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from '../deps.js'
-import { BodyTooLargeError, readBody, sendJson, webHeaders, writeResponse } from './http-io.js'
-import type { GatewayRequest } from './routes.js'
+import { BodyTooLargeError, readBody, sendJson, writeResponse } from './http-io.js'
+import { pipeAnswer } from './pipe.js'
+import type { GatewayAnswer, GatewayRequest } from './routes.js'
 import { secretMatches } from './secret.js'
 import type { GatewayStats } from './stats.js'
 
@@ -21,7 +22,7 @@ export interface ListenerDeps {
   secret: string
   /** True when `token` is a current access token of one of the pool's accounts. */
   isPoolToken(token: string): boolean
-  route(req: GatewayRequest): Promise<Response>
+  route(req: GatewayRequest): Promise<GatewayAnswer>
   stats: GatewayStats
   logger: Logger
 }
@@ -29,8 +30,12 @@ export interface ListenerDeps {
 export class GatewayListener {
   private server: Server | undefined
   private port = 0
+  /** Made once: every request compares against it. */
+  private readonly secret: Buffer
 
-  constructor(private readonly deps: ListenerDeps) {}
+  constructor(private readonly deps: ListenerDeps) {
+    this.secret = Buffer.from(deps.secret)
+  }
 
   get url(): string | undefined {
     return this.server ? `http://127.0.0.1:${this.port}${PREFIX}` : undefined
@@ -68,7 +73,7 @@ export class GatewayListener {
   private authorized(req: IncomingMessage): 'secret' | 'pool-token' | undefined {
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1]
     const header = req.headers['x-opencode-multi-auth-gateway']
-    if (secretMatches(this.deps.secret, typeof header === 'string' ? header : bearer)) return 'secret'
+    if (secretMatches(this.secret, typeof header === 'string' ? header : bearer)) return 'secret'
     return bearer !== undefined && this.deps.isPoolToken(bearer) ? 'pool-token' : undefined
   }
 
@@ -92,12 +97,12 @@ export class GatewayListener {
       const answer = await this.deps.route({
         method: req.method ?? 'GET',
         path: url.slice(PREFIX.length) || '/',
-        headers: webHeaders(req),
+        headers: req.headers,
         body,
         signal: ac.signal,
       })
       if (answer.status >= 500) this.deps.stats.error(`upstream answered ${answer.status}`)
-      await writeResponse(res, answer)
+      await (answer instanceof Response ? writeResponse(res, answer) : pipeAnswer(res, answer))
     } catch (err) {
       if (ac.signal.aborted) return
       if (err instanceof BodyTooLargeError) return sendJson(res, 413, { detail: err.message })

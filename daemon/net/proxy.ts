@@ -31,6 +31,18 @@ export function describeProxy(url: string): string {
 }
 
 export function proxiedFetch(opts: ProxyOptions): FetchFn {
+  return proxiedOutbound(opts).fetch
+}
+
+export interface Outbound {
+  fetch: FetchFn
+  /** What plain requests go through (for a caller that uses undici's `request` itself: the gateway). */
+  dispatcher: () => Dispatcher
+  /** The full fetch, for what a plain request does not take on (a redirect). */
+  fullFetch: FetchFn
+}
+
+export function proxiedOutbound(opts: ProxyOptions): Outbound {
   const noProxy = pickEnv(opts.env, 'NO_PROXY')
   const fromEnv = hasProxyEnv(opts.env) ? new EnvHttpProxyAgent() : undefined
   let cached: { url: string; agent: Dispatcher } | undefined
@@ -54,5 +66,6 @@ export function proxiedFetch(opts: ProxyOptions): FetchFn {
     return undiciFetch(url, undiciInit) as Promise<unknown> as Promise<Response>
   }
   // No proxy: the process's agent, the one Node's fetch uses too (one connection pool).
-  return requestFetch(() => agentFor() ?? getGlobalDispatcher(), fetchFallback)
+  const dispatcher = (): Dispatcher => agentFor() ?? getGlobalDispatcher()
+  return { fetch: requestFetch(dispatcher, fetchFallback), dispatcher, fullFetch: fetchFallback }
 }

@@ -14,15 +14,24 @@ import zlib from 'node:zlib'
 import { request, type Dispatcher } from 'undici'
 import type { FetchFn } from '../deps.js'
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308])
+export const REDIRECTS = new Set([301, 302, 303, 307, 308])
 const NULL_BODY = new Set([101, 103, 204, 205, 304])
 const MAX_CODINGS = 5
 
+/** A plain header object (what the gateway builds: lower-case names, one value each), not Headers or pairs. */
+function isRecord(h: RequestInit['headers']): h is Record<string, string> {
+  return typeof h === 'object' && h !== null && !(h instanceof Headers) && !Array.isArray(h)
+}
+
 /** The request headers fetch sends, the caller's first, with fetch's defaults for what is missing. */
-function requestHeaders(init: RequestInit | undefined, https: boolean): Record<string, string> {
+export function requestHeaders(headers: RequestInit['headers'], https: boolean): Record<string, string> {
   const out: Record<string, string> = {}
-  const given = init?.headers instanceof Headers ? init.headers : new Headers(init?.headers)
-  given.forEach((value, name) => (out[name] = value))
+  if (isRecord(headers)) {
+    for (const name of Object.keys(headers)) out[name.toLowerCase()] = String(headers[name])
+  } else {
+    const given = headers instanceof Headers ? headers : new Headers(headers)
+    given.forEach((value, name) => (out[name] = value))
+  }
   out.accept ??= '*/*'
   out['accept-language'] ??= '*'
   out['sec-fetch-mode'] ??= 'cors'
@@ -99,9 +108,20 @@ function webBody(source: Readable, wrap: (err: unknown) => unknown): ReadableStr
 }
 
 /** A body nobody reads: read off (so the connection can serve the next request) or dropped, never an uncaught error. */
-function discard(body: Dispatcher.ResponseData['body']): void {
+export function discard(body: Dispatcher.ResponseData['body']): void {
   body.on('error', () => undefined)
   void body.dump().catch(() => undefined)
+}
+
+/** The body with `content-encoding` undone, as fetch gives it; a coding it cannot undo fails as fetch fails. */
+export function decodedBody(body: Dispatcher.ResponseData['body'], encoding: string | null): Readable {
+  try {
+    const steps = decoders(encoding)
+    return steps.length ? (pipeline([body, ...steps], () => undefined) as unknown as Readable) : body
+  } catch (err) {
+    discard(body)
+    throw new TypeError('fetch failed', { cause: err })
+  }
 }
 
 /** What this fetch takes on itself; anything else goes to the real fetch. */
@@ -125,7 +145,7 @@ export function requestFetch(dispatcher: () => Dispatcher, fallback: FetchFn): F
     try {
       res = await request(url, {
         method,
-        headers: requestHeaders(init, url.protocol === 'https:'),
+        headers: requestHeaders(init?.headers, url.protocol === 'https:'),
         ...(body === undefined || body === null ? {} : { body }),
         ...(signal ? { signal } : {}),
         dispatcher: dispatcher(),
@@ -147,14 +167,6 @@ export function requestFetch(dispatcher: () => Dispatcher, fallback: FetchFn): F
     }
     const wrap = (err: unknown): unknown =>
       signal?.aborted ? signal.reason : new TypeError('terminated', { cause: err })
-    let source: Readable = res.body
-    try {
-      const steps = decoders(headers.get('content-encoding'))
-      if (steps.length) source = pipeline([res.body, ...steps], () => undefined) as unknown as Readable
-    } catch (err) {
-      discard(res.body)
-      throw new TypeError('fetch failed', { cause: err })
-    }
-    return new Response(webBody(source, wrap), init2)
+    return new Response(webBody(decodedBody(res.body, headers.get('content-encoding')), wrap), init2)
   }
 }

@@ -13,8 +13,8 @@ import {
   usagePayload,
   type UsageState,
 } from './backend-payloads.js'
-import { flatHeaders, header, listenLoopback, readBody, sendJson, type Listening } from './http.js'
-import { AUTH_CLAIM, decodeJwt } from './jwt.js'
+import { flatHeaders, listenLoopback, readBody, sendJson, type Listening } from './http.js'
+import { identifyCaller, refuse, type Caller } from './backend-auth.js'
 
 export type { UsageState } from './backend-payloads.js'
 
@@ -64,17 +64,6 @@ export interface Disconnect {
   path: string
   accountId?: string
 }
-
-interface Caller {
-  accountId: string
-  userId?: string
-  email?: string
-  planType: string
-}
-
-const authError = (message: string, code: string) => ({
-  error: { message, type: 'invalid_request_error', param: null, code },
-})
 
 export class FakeBackend {
   readonly requests: BackendRequest[] = []
@@ -145,7 +134,11 @@ export class FakeBackend {
     } catch {
       body = raw
     }
-    const caller = this.identify(req)
+    const caller = identifyCaller(req, {
+      nowS: this.nowS(),
+      checkExpiry: this.opts.checkExpiry,
+      tokenValid: this.opts.tokenValid,
+    })
     const record: BackendRequest = {
       at: (this.opts.now ?? Date.now)(),
       method: req.method ?? 'GET',
@@ -171,51 +164,8 @@ export class FakeBackend {
     sendJson(res, 404, { detail: 'Not Found' })
   }
 
-  /** The caller from Authorization + chatgpt-account-id, or why they are refused. */
-  private identify(req: IncomingMessage): Caller | string {
-    const auth = header(req, 'authorization') ?? ''
-    const match = /^Bearer (\S+)$/.exec(auth)
-    if (!match) return 'missing bearer token'
-    let payload: Record<string, unknown>
-    try {
-      payload = decodeJwt(match[1])
-    } catch {
-      return 'malformed access token'
-    }
-    const claim = payload[AUTH_CLAIM]
-    const c = typeof claim === 'object' && claim !== null ? (claim as Record<string, unknown>) : {}
-    const accountId = typeof c.chatgpt_account_id === 'string' ? c.chatgpt_account_id : undefined
-    if (accountId === undefined) return 'access token has no chatgpt_account_id'
-    if (header(req, 'chatgpt-account-id') !== accountId) return 'chatgpt-account-id does not match the access token'
-    if (this.opts.checkExpiry !== false && typeof payload.exp === 'number' && payload.exp <= this.nowS())
-      return 'expired'
-    if (this.opts.tokenValid && !this.opts.tokenValid(match[1])) return 'invalidated'
-    return {
-      accountId,
-      userId: typeof c.chatgpt_user_id === 'string' ? c.chatgpt_user_id : undefined,
-      email: typeof payload.email === 'string' ? payload.email : undefined,
-      planType: typeof c.chatgpt_plan_type === 'string' ? c.chatgpt_plan_type : 'plus',
-    }
-  }
-
-  private refuse(res: ServerResponse, why: string): void {
-    if (why === 'expired')
-      return sendJson(
-        res,
-        401,
-        authError('Provided authentication token is expired. Please try signing in again.', 'token_expired'),
-      )
-    if (why === 'invalidated')
-      return sendJson(
-        res,
-        401,
-        authError('Your authentication token has been invalidated. Please try signing in again.', 'token_invalidated'),
-      )
-    sendJson(res, 401, authError(`fake backend: ${why}`, 'invalid_api_key'))
-  }
-
   private async responses(caller: Caller | string, body: unknown, res: ServerResponse): Promise<void> {
-    if (typeof caller === 'string') return this.refuse(res, caller)
+    if (typeof caller === 'string') return refuse(res, caller)
     const b = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}
     // The Codex backend only streams and never stores; both are 400s there too.
     if (b.stream !== true) return sendJson(res, 400, { detail: 'Stream must be set to true' })
@@ -256,7 +206,7 @@ export class FakeBackend {
           )
         }
         case 401:
-          return this.refuse(res, 'invalidated')
+          return refuse(res, 'invalidated')
         case 402:
           return sendJson(res, 402, { detail: { code: 'deactivated_workspace' } })
         case 400:
@@ -294,7 +244,7 @@ export class FakeBackend {
   }
 
   private usageEndpoint(caller: Caller | string, res: ServerResponse): void {
-    if (typeof caller === 'string') return this.refuse(res, caller)
+    if (typeof caller === 'string') return refuse(res, caller)
     const status = this.usageStatus.get(caller.accountId)
     if (status !== undefined) return sendJson(res, status, { detail: 'Forbidden' })
     let usage = this.usageOf(caller.accountId, caller.planType)

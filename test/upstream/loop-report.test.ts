@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import type { TokenResult } from '../../protocol/methods.js'
 import { serveResponses } from '../../upstream/loop.js'
 import { codexProfile } from '../../upstream/profiles.js'
+import { fetchTransport } from '../../upstream/send.js'
 import { SessionAccounts } from '../../upstream/sessions.js'
 import type { FetchFn, ReportParams, TokenSource } from '../../upstream/types.js'
 import { responseEvents, sseFrame } from '../fakes/backend-payloads.js'
@@ -36,7 +37,7 @@ function setup() {
     chatgptBase: 'http://127.0.0.1:9/backend-api',
     headersTimeoutMs: 60_000,
     idleTimeoutMs: 60_000,
-    fetch,
+    transport: fetchTransport(fetch),
     now: () => Date.now(),
   }
   return { reports, deps, sse }
@@ -70,13 +71,14 @@ describe('the success report', () => {
     const { reports, deps, sse } = setup()
     // The first event, then nothing: the completed event never comes.
     const first = sse.slice(0, sse.indexOf('\n\n') + 2)
-    deps.fetch = () =>
+    deps.transport = fetchTransport(() =>
       Promise.resolve(
         new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode(first)) }), {
           status: 200,
           headers: { 'content-type': 'text/event-stream' },
         }),
-      )
+      ),
+    )
     const res = await serveResponses(request(true), deps)
     const reader = (res.body as ReadableStream<Uint8Array>).getReader()
     await reader.read()
