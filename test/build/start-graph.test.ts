@@ -94,7 +94,7 @@ describe('the daemon bundle at start', async () => {
   const outputs = metafile.outputs
   const entry = Object.keys(outputs).find((o) => outputs[o]?.entryPoint === 'daemon/main.ts')
   const loaded = new Set<string>()
-  for (const todo = entry ? [entry] : []; todo.length > 0; ) {
+  for (const todo = entry ? [entry] : []; todo.length > 0;) {
     const out = todo.pop() ?? ''
     if (loaded.has(out)) continue
     loaded.add(out)
@@ -136,5 +136,9 @@ describe('the daemon bundle at start', async () => {
       ),
     )
     expect(spawners).toEqual([])
+  })
+  it("carries zod's English messages only: a named `{ z }` import would pull in its 257 locales", () => {
+    const locales = [...inputs].filter((f) => /node_modules\/zod\/.*\/locales\/(?!en\.|index\.)/.test(f))
+    expect(locales).toEqual([])
   })
 })
