@@ -63,7 +63,9 @@ const median = (xs: number[]): number => {
 const samples = new Map<string, Sample[]>(positionals.map((p) => [p, []]))
 for (let r = 0; r < rounds; r++) for (const spec of positionals) samples.get(spec)?.push(await once(spec))
 
-console.log(`start→ready (median, range), the daemon's CPU time by then, idle RSS; ${accounts} accounts, ${rounds} alternated starts each, ${placementLabel()}`)
+console.log(
+  `start→ready (median, range), the daemon's CPU time by then, idle RSS; ${accounts} accounts, ${rounds} alternated starts each, ${placementLabel()}`,
+)
 for (const [spec, s] of samples) {
   const ready = s.map((x) => x.readyMs)
   const rss = s.map((x) => x.rss)

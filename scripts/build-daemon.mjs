@@ -35,7 +35,9 @@ export function daemonBundleOptions(overrides = {}) {
     legalComments: 'external',
     // The CommonJS libraries (winston, proper-lockfile, chokidar's deps) require Node's builtins;
     // an ES module has no `require` of its own.
-    banner: { js: "import { createRequire as __omaRequire } from 'node:module'; const require = __omaRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __omaRequire } from 'node:module'; const require = __omaRequire(import.meta.url);",
+    },
     logLevel: 'warning',
     ...overrides,
   }

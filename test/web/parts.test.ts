@@ -92,11 +92,7 @@ describe('static files', () => {
   it('are found beside the source and, from dist/ (tsc or the bundle), in the package’s daemon/web/static', () => {
     const fromSource = findStaticDir(pathToFileURL(join(ROOT, 'daemon', 'web', 'static-files.ts')).href)
     expect(fromSource).toBe(join(ROOT, 'daemon', 'web', 'static'))
-    for (const built of [
-      ['web', 'static-files.js'],
-      ['chunks', 'static-files-X4Y5.js'],
-      ['main.js'],
-    ]) {
+    for (const built of [['web', 'static-files.js'], ['chunks', 'static-files-X4Y5.js'], ['main.js']]) {
       const url = pathToFileURL(join(ROOT, 'dist', 'daemon', ...built)).href
       expect(findStaticDir(url), built.join('/')).toBe(join(ROOT, 'daemon', 'web', 'static'))
     }
