@@ -49,7 +49,10 @@ async function firstByteMs(url: string, headers: Record<string, string>, body: s
   const reader = (res.body as ReadableStream<Uint8Array>).getReader()
   await reader.read()
   const ms = performance.now() - t0
-  await reader.cancel()
+  // Read on to the end, as Codex does with every turn: a cancel that comes before the stream's end
+  // closes the connection (fetch aborts the request, and the gateway then aborts its upstream
+  // one), so the next request would pay for new connections instead of a kept-alive hop.
+  while (!(await reader.read()).done);
   return ms
 }
 
