@@ -51,6 +51,14 @@ function startGraph(entry: string): { files: Set<string>; packages: Set<string>;
   return { files, packages, builtins }
 }
 
+/** Sources that must wait for their first use: sign-in, limits probing, the gateway, the dashboard server. */
+const loadsAtFirstUse = (f: string): boolean =>
+  f.startsWith('daemon/gateway/') ||
+  /^daemon\/auth\/login-/.test(f) ||
+  f === 'daemon/limits/probe.ts' ||
+  (f.startsWith('daemon/web/') && f !== 'daemon/web/dashboard.ts') ||
+  (f.startsWith('upstream/') && f !== 'upstream/deadline.ts')
+
 describe('the daemon at start', () => {
   const { files, packages, builtins } = startGraph('daemon/main.ts')
 
@@ -71,14 +79,7 @@ describe('the daemon at start', () => {
   })
 
   it('leaves sign-in, limits probing, the gateway and the dashboard server to their first use', () => {
-    const eager = [...files].filter(
-      (f) =>
-        f.startsWith('daemon/gateway/') ||
-        /^daemon\/auth\/login-/.test(f) ||
-        f === 'daemon/limits/probe.ts' ||
-        (f.startsWith('daemon/web/') && f !== 'daemon/web/dashboard.ts') ||
-        (f.startsWith('upstream/') && f !== 'upstream/deadline.ts'),
-    )
+    const eager = [...files].filter(loadsAtFirstUse)
     expect(eager).toEqual([])
   })
 })
@@ -118,14 +119,7 @@ describe('the daemon bundle at start', async () => {
   })
 
   it('leaves sign-in, limits probing, the gateway and the dashboard server to their first use', () => {
-    const eager = own.filter(
-      (f) =>
-        f.startsWith('daemon/gateway/') ||
-        /^daemon\/auth\/login-/.test(f) ||
-        f === 'daemon/limits/probe.ts' ||
-        (f.startsWith('daemon/web/') && f !== 'daemon/web/dashboard.ts') ||
-        (f.startsWith('upstream/') && f !== 'upstream/deadline.ts'),
-    )
+    const eager = own.filter(loadsAtFirstUse)
     expect(eager).toEqual([])
   })
 
