@@ -48,6 +48,8 @@ export async function buildDaemon() {
   // Chunk names carry a content hash: without this, every build would leave the last one's behind.
   rmSync(join(root, 'dist', 'daemon', 'chunks'), { recursive: true, force: true })
   await esbuild.build(daemonBundleOptions())
+  // `npm start` goes on to run the daemon in this process: esbuild's service child must not stay with it.
+  await esbuild.stop()
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await buildDaemon()
